@@ -1,0 +1,118 @@
+"""Application factory: wires extensions and domains together, nothing else.
+
+It never migrates, seeds, or starts the scheduler or the chain node: those are explicit CLI steps,
+so importing or building the app in a test or a gunicorn worker has no effect on the world.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from honestmeter import security
+from honestmeter.config import Config, load_secret_key
+from honestmeter.errors import DomainError
+from honestmeter.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_DIR = PACKAGE_DIR.parent
+MIGRATIONS_DIR = REPO_DIR / "migrations"
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        "honestmeter",
+        template_folder=str(REPO_DIR / "templates"),
+        static_folder=str(PACKAGE_DIR / "static"),
+    )
+    app.config.from_mapping(Config.from_env(os.environ).as_mapping())
+    if overrides:
+        app.config.update(overrides)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = load_secret_key(Path(app.config["VAR_DIR"]))
+    _ensure_sqlite_dir(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    register_extensions(app)
+    register_domains(app)
+    register_errorhandlers(app)
+    register_template_context(app)
+    return app
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def select_locale() -> str:
+    """Chinese unless the visitor chose English (cookie or ?lang=); Accept-Language is ignored
+    so that a browser set to English on a bureau PC still gets the official Chinese wording."""
+    chosen = request.args.get("lang") or request.cookies.get("lang")
+    return chosen if chosen in babel_languages() else "zh"
+
+
+def babel_languages() -> tuple[str, ...]:
+    from flask import current_app
+
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def register_extensions(app: Flask) -> None:
+    from honestmeter.auth import passwords
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(PACKAGE_DIR / "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    security.init_app(app)
+    if app.config.get("PASSWORD_HASH_COST"):
+        passwords.configure(*app.config["PASSWORD_HASH_COST"])
+
+
+def register_domains(app: Flask) -> None:
+    from honestmeter import auth, console, inspections, instruments, jobs, merchants, public
+
+    for domain in (auth, merchants, instruments, inspections, console, public, jobs):
+        domain.init_app(app)
+    from honestmeter import cli
+
+    cli.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def wants_json() -> bool:
+        return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+    @app.errorhandler(DomainError)
+    def domain_error(err: DomainError) -> Any:
+        if wants_json():
+            return {"error": err.message, "field": err.field}, err.status_code
+        return render_template("errors/error.html", code=err.status_code, message=err.message), err.status_code
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException) -> Any:
+        code = err.code or 500
+        if wants_json():
+            return {"error": err.name, "status": code}, code
+        return render_template("errors/error.html", code=code, message=None), code
+
+
+def register_template_context(app: Flask) -> None:
+    from honestmeter.auth.models import Role
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {"current_locale": str(get_locale()), "Role": Role, "user": current_user}

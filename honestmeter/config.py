@@ -1,0 +1,91 @@
+"""Typed configuration, read from the environment once, inside create_app (never at import time)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_secret_key(var_dir: Path) -> str:
+    """Return the key kept under var/, generating it on first use.
+
+    A generated key must survive restarts (or every session and CSRF token dies with the process),
+    and must never be committed, so it lives in var/ with owner-only permissions.
+    """
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+@dataclass
+class Config:
+    """Settings with their defaults; names are the Flask config keys."""
+
+    VAR_DIR: str = "var"
+    SQLALCHEMY_DATABASE_URI: str = ""
+    SECRET_KEY: str = ""
+    LEDGER_CHAIN: str = "embedded"
+    HONESTMETER_ENV: str = "development"
+    # A regulator may let merchant accounts activate without review (small pilots); off by default.
+    AUTO_APPROVE_MERCHANTS: bool = False
+    RATELIMIT_STORAGE_URI: str = "memory://"
+    LOGIN_RATE_LIMIT: str = "10 per minute;100 per day"
+    MAX_CONTENT_LENGTH: int = 10 * 1024 * 1024
+    SESSION_COOKIE_SECURE: bool = False
+    SESSION_COOKIE_HTTPONLY: bool = True
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    REMEMBER_COOKIE_HTTPONLY: bool = True
+    REMEMBER_COOKIE_SAMESITE: str = "Lax"
+    BABEL_DEFAULT_LOCALE: str = "zh"
+    BABEL_DEFAULT_TIMEZONE: str = "Asia/Shanghai"
+    LANGUAGES: tuple[str, ...] = ("zh", "en")
+    SCHEDULER_HEARTBEAT_SECONDS: int = 60
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(default_factory=lambda: {"pool_pre_ping": True})
+    TESTING: bool = False
+    WTF_CSRF_ENABLED: bool = True
+    RATELIMIT_ENABLED: bool = True
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Config:
+        var_dir = Path(environ.get("HONESTMETER_VAR_DIR", "var")).resolve()
+        env = environ.get("HONESTMETER_ENV", "development")
+        database_url = environ.get("DATABASE_URL") or f"sqlite:///{var_dir / 'honestmeter.db'}"
+        return cls(
+            VAR_DIR=str(var_dir),
+            SQLALCHEMY_DATABASE_URI=normalize_database_url(database_url),
+            SECRET_KEY=environ.get("SECRET_KEY") or "",
+            LEDGER_CHAIN=environ.get("LEDGER_CHAIN", "embedded"),
+            HONESTMETER_ENV=env,
+            AUTO_APPROVE_MERCHANTS=_bool(environ.get("AUTO_APPROVE_MERCHANTS"), False),
+            RATELIMIT_STORAGE_URI=environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+            LOGIN_RATE_LIMIT=environ.get("LOGIN_RATE_LIMIT", cls.LOGIN_RATE_LIMIT),
+            # Production runs behind TLS; the embedded default serves plain HTTP on loopback.
+            SESSION_COOKIE_SECURE=_bool(environ.get("SESSION_COOKIE_SECURE"), env == "production"),
+        )
+
+    def as_mapping(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def normalize_database_url(url: str) -> str:
+    """Use psycopg 3 for plain postgresql:// URLs (SQLAlchemy would otherwise pick psycopg2)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,55 @@
+"""Merchant portal overview and regulator dashboard (read-only aggregations)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from honestmeter import clock
+from honestmeter.auth.models import AccountStatus, User
+from honestmeter.extensions import db
+from honestmeter.inspections.models import Inspector
+from honestmeter.instruments import queries as instrument_queries
+from honestmeter.jobs import queries as job_queries
+from honestmeter.merchants.models import Merchant, Sector
+from honestmeter.security import admin_required, merchant_required
+
+bp = Blueprint("console", __name__)
+
+
+@bp.route("/portal/")
+@merchant_required
+def portal() -> Any:
+    merchant = current_user.merchant
+    return render_template(
+        "console/portal.html",
+        merchant=merchant,
+        attention=instrument_queries.needing_attention(merchant.id),
+    )
+
+
+@bp.route("/admin/")
+@admin_required
+def dashboard() -> Any:
+    count = lambda stmt: db.session.scalar(stmt) or 0  # noqa: E731
+    by_sector = db.session.execute(
+        sa.select(Sector.name, sa.func.count(Merchant.id))
+        .join(Merchant, Merchant.sector_code == Sector.code)
+        .group_by(Sector.name, Sector.sort_order)
+        .order_by(Sector.sort_order)
+    ).all()
+    largest = max((n for _, n in by_sector), default=0)
+    return render_template(
+        "console/dashboard.html",
+        merchants=count(sa.select(sa.func.count(Merchant.id))),
+        inspectors=count(sa.select(sa.func.count(Inspector.id)).where(Inspector.active)),
+        pending=count(sa.select(sa.func.count(User.id)).where(User.status == AccountStatus.PENDING)),
+        overdue=instrument_queries.overdue_count(),
+        by_sector=by_sector,
+        largest=largest,
+        scheduler=job_queries.heartbeat(),
+        now=clock.utcnow(),
+    )

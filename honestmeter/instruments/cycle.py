@@ -1,0 +1,35 @@
+"""When an instrument must next be verified or replaced (pure; no Flask, no SQLAlchemy)."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day-of-month `months` later, clamped to the month's end (2024-01-31 + 1 → 2024-02-29)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def next_due(
+    cycle_kind: str,
+    *,
+    cycle_months: int | None,
+    service_life_months: int | None,
+    first_verified_on: date | None,
+    last_verified_on: date | None,
+) -> date | None:
+    """Due date of the next verification (periodic) or replacement (fixed service life).
+
+    Unverified instruments have no due date: they are already non-compliant, which is reported
+    separately from "overdue".
+    """
+    if cycle_kind == "periodic" and cycle_months and last_verified_on:
+        return add_months(last_verified_on, cycle_months)
+    if cycle_kind == "fixed_life" and service_life_months and (first_verified_on or last_verified_on):
+        start = first_verified_on or last_verified_on
+        assert start is not None
+        return add_months(start, service_life_months)
+    return None

@@ -1,0 +1,20 @@
+"""The scheduler: job registry, runner and bookkeeping."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from honestmeter.jobs.queries import HEARTBEAT_JOB
+    from honestmeter.jobs.registry import JobSpec, register
+
+    register(
+        JobSpec(
+            id=HEARTBEAT_JOB,
+            func="honestmeter.jobs.scheduler:heartbeat",
+            trigger="interval",
+            trigger_args={"seconds": app.config["SCHEDULER_HEARTBEAT_SECONDS"]},
+            description="调度器心跳",
+        )
+    )

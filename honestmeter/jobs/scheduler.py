@@ -1,0 +1,87 @@
+"""Build and run the APScheduler scheduler from the job registry.
+
+Each run pushes an app context, calls one function, and is recorded in `job_runs` (who ran what,
+when, and whether it failed), so operators can see job health without reading logs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import socket
+import traceback
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from honestmeter import clock
+from honestmeter.extensions import db
+from honestmeter.jobs import registry
+from honestmeter.jobs.models import JobRun
+
+log = logging.getLogger(__name__)
+
+
+def _resolve(func: str) -> Callable[[], Any]:
+    module, _, name = func.partition(":")
+    fn: Callable[[], Any] = getattr(importlib.import_module(module), name)
+    return fn
+
+
+def run_job(app: Flask, spec: registry.JobSpec) -> bool:
+    """Run one job now, inside an app context, recording the run. Returns True on success."""
+    with app.app_context():
+        run = JobRun(job_id=spec.id, started_at=clock.utcnow(), host=socket.gethostname())
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+        ok, error = True, None
+        try:
+            _resolve(spec.func)()
+        except Exception:  # a failing job must not kill the scheduler; the failure is recorded
+            db.session.rollback()
+            ok, error = False, traceback.format_exc(limit=20)
+            log.exception("job %s failed", spec.id)
+        finished = db.session.get(JobRun, run_id)
+        assert finished is not None
+        finished.finished_at, finished.ok, finished.error = clock.utcnow(), ok, error
+        db.session.commit()
+        db.session.remove()
+        return ok
+
+
+def build(app: Flask, *, blocking: bool) -> BaseScheduler:
+    scheduler: BaseScheduler = BlockingScheduler(timezone="Asia/Shanghai") if blocking else BackgroundScheduler(
+        timezone="Asia/Shanghai", daemon=True
+    )
+    for spec in registry.specs():
+        scheduler.add_job(
+            run_job,
+            trigger=spec.trigger,
+            args=[app, spec],
+            id=spec.id,
+            name=spec.description or spec.id,
+            replace_existing=True,
+            coalesce=True,  # after a pause, run once, not once per missed slot
+            max_instances=1,
+            misfire_grace_time=300,
+            **spec.trigger_args,
+        )
+    return scheduler
+
+
+JOB_RUN_RETENTION = timedelta(days=30)
+
+
+def heartbeat() -> None:
+    """Proves the scheduler is alive (the run row is the evidence) and prunes old run rows."""
+    cutoff = clock.utcnow() - JOB_RUN_RETENTION
+    db.session.execute(sa.delete(JobRun).where(JobRun.started_at < cutoff))
+    db.session.commit()

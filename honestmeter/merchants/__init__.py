@@ -1,0 +1,11 @@
+"""The inspection-object directory: merchants, sectors, regions, USCC rules."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from honestmeter.merchants.routes import bp
+
+    app.register_blueprint(bp)

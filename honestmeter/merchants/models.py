@@ -1,0 +1,72 @@
+"""The inspection-object directory (检查对象名录库): merchants and the reference data they use."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from honestmeter.db import Base, TimestampMixin
+
+if TYPE_CHECKING:
+    from honestmeter.auth.models import User
+    from honestmeter.instruments.models import Instrument
+
+
+class MerchantStatus(enum.StrEnum):
+    ACTIVE = "active"  # 在营
+    SUSPENDED = "suspended"  # 停业
+    CLOSED = "closed"  # 注销
+
+
+class Sector(Base):
+    """Business sector (行业), editable data: commitment texts and plan scopes hang off it."""
+
+    __tablename__ = "sectors"
+
+    code: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(50), unique=True)
+    name_en: Mapped[str] = mapped_column(sa.String(80))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Region(Base):
+    """Administrative division per GB/T 2260 (行政区划代码)."""
+
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(50))
+    parent_code: Mapped[str | None] = mapped_column(sa.ForeignKey("regions.code"), index=True)
+    level: Mapped[int]  # 1 province, 2 prefecture, 3 county
+
+    @property
+    def full_name(self) -> str:
+        return self.name
+
+
+class Merchant(TimestampMixin, Base):
+    __tablename__ = "merchants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uscc: Mapped[str] = mapped_column(sa.String(18), unique=True)
+    # Some real codes fail the GB 32100 checksum; a regulator may accept one, with a reason on file.
+    uscc_override: Mapped[bool] = mapped_column(default=False)
+    uscc_override_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    sector_code: Mapped[str] = mapped_column(sa.ForeignKey("sectors.code"), index=True)
+    region_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"), index=True)
+    address: Mapped[str] = mapped_column(sa.String(300))
+    legal_representative: Mapped[str] = mapped_column(sa.String(100))
+    contact_name: Mapped[str | None] = mapped_column(sa.String(100))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(32))
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    status: Mapped[MerchantStatus] = mapped_column(default=MerchantStatus.ACTIVE)
+
+    sector: Mapped[Sector] = relationship(lazy="joined")
+    region: Mapped[Region] = relationship(lazy="joined")
+    users: Mapped[list[User]] = relationship(back_populates="merchant")
+    instruments: Mapped[list[Instrument]] = relationship(back_populates="merchant")

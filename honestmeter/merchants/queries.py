@@ -1,0 +1,54 @@
+"""Read-side helpers for the merchant directory: choices, search, portal overview."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from honestmeter.extensions import db
+from honestmeter.merchants.models import Merchant, Region, Sector
+
+
+def sector_choices() -> list[tuple[str, str]]:
+    rows = db.session.execute(
+        sa.select(Sector.code, Sector.name).where(Sector.active).order_by(Sector.sort_order, Sector.code)
+    )
+    return [(code, name) for code, name in rows]
+
+
+def region_choices() -> list[tuple[str, str]]:
+    """Counties and districts, labelled with their prefecture so two 鼓楼区 can be told apart."""
+    parent = sa.orm.aliased(Region)
+    rows = db.session.execute(
+        sa.select(Region.code, Region.name, parent.name)
+        .join(parent, Region.parent_code == parent.code, isouter=True)
+        .where(Region.level == 3)
+        .order_by(Region.code)
+    )
+    return [(code, f"{pname}{name}" if pname else name) for code, name, pname in rows]
+
+
+def search_stmt(q: str = "", sector: str = "", region: str = "") -> sa.Select[tuple[Merchant]]:
+    """Directory search by name fragment or USCC prefix, optionally by sector and region prefix."""
+    stmt = sa.select(Merchant)
+    q = q.strip()
+    if q:
+        like = "%" + q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+        stmt = stmt.where(sa.or_(Merchant.name.like(like, escape="\\"), Merchant.uscc.startswith(q.upper())))
+    if sector:
+        stmt = stmt.where(Merchant.sector_code == sector)
+    if region:
+        stmt = stmt.where(Merchant.region_code.startswith(region_prefix(region)))
+    return stmt.order_by(Merchant.name, Merchant.id)
+
+
+def region_prefix(code: str) -> str:
+    """GB/T 2260 codes nest by digits: 44 province, 4403 prefecture, 440305 county."""
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
+
+
+def find_by_uscc(code: str) -> Merchant | None:
+    return db.session.scalar(sa.select(Merchant).where(Merchant.uscc == code.strip().upper()))

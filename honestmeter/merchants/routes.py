@@ -1,0 +1,109 @@
+"""Merchant self-registration, the merchant portal and the regulator's directory pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from honestmeter.errors import DomainError
+from honestmeter.merchants import queries, services
+from honestmeter.merchants.forms import MerchantAdminForm, MerchantFactsForm, RegisterForm
+from honestmeter.merchants.models import MerchantStatus
+from honestmeter.security import admin_required, public
+from honestmeter.web import paginate, show_error
+
+bp = Blueprint("merchants", __name__)
+
+
+def _with_choices(form: MerchantFactsForm) -> MerchantFactsForm:
+    form.sector_code.choices = queries.sector_choices()
+    form.region_code.choices = queries.region_choices()
+    return form
+
+
+def _facts(form: MerchantFactsForm) -> services.MerchantFacts:
+    return services.MerchantFacts(
+        uscc=form.uscc.data or "",
+        name=form.name.data or "",
+        sector_code=form.sector_code.data or "",
+        region_code=form.region_code.data or "",
+        address=form.address.data or "",
+        legal_representative=form.legal_representative.data or "",
+        contact_name=form.contact_name.data,
+        contact_phone=form.contact_phone.data,
+        contact_email=form.contact_email.data,
+    )
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+def register() -> Any:
+    form = _with_choices(RegisterForm())
+    assert isinstance(form, RegisterForm)
+    if form.validate_on_submit():
+        try:
+            user = services.register_account(
+                _facts(form),
+                username=form.username.data or "",
+                password=form.password.data or "",
+                display_name=form.display_name.data or "",
+                auto_approve=current_app.config["AUTO_APPROVE_MERCHANTS"],
+            )
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            return render_template("merchants/registered.html", user=user)
+    return render_template("merchants/register.html", form=form)
+
+
+@bp.route("/admin/merchants")
+@admin_required
+def directory() -> Any:
+    args = request.args
+    stmt = queries.search_stmt(args.get("q", ""), args.get("sector", ""), args.get("region", ""))
+    page = paginate(stmt, args.get("page", 1, type=int))
+    return render_template(
+        "merchants/directory.html", page=page, sectors=queries.sector_choices(), args=args
+    )
+
+
+@bp.route("/admin/merchants/new", methods=["GET", "POST"])
+@admin_required
+def new_merchant() -> Any:
+    form = _with_choices(MerchantAdminForm())
+    assert isinstance(form, MerchantAdminForm)
+    if form.validate_on_submit():
+        try:
+            merchant = services.register_merchant(_facts(form), override_reason=form.override_reason.data)
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("已将 %(name)s 录入检查对象名录库", name=merchant.name), "success")
+            return redirect(url_for("merchants.directory"))
+    return render_template("merchants/edit.html", form=form, merchant=None)
+
+
+@bp.route("/admin/merchants/<int:merchant_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_merchant(merchant_id: int) -> Any:
+    merchant = services.get_merchant(merchant_id)
+    form = _with_choices(MerchantAdminForm(obj=merchant))
+    assert isinstance(form, MerchantAdminForm)
+    if request.method == "GET":
+        form.override_reason.data = merchant.uscc_override_reason
+    if form.validate_on_submit():
+        try:
+            services.update_merchant(
+                merchant_id,
+                _facts(form),
+                status=MerchantStatus(form.status.data),
+                override_reason=form.override_reason.data,
+            )
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("已保存"), "success")
+            return redirect(url_for("merchants.directory"))
+    return render_template("merchants/edit.html", form=form, merchant=merchant)

@@ -1,0 +1,9 @@
+"""Imports every domain's models so the metadata is complete (migrations, tests, drift checks)."""
+
+from honestmeter.auth.models import User
+from honestmeter.inspections.models import Inspector
+from honestmeter.instruments.models import Instrument, InstrumentType
+from honestmeter.jobs.models import JobRun
+from honestmeter.merchants.models import Merchant, Region, Sector
+
+__all__ = ["Inspector", "Instrument", "InstrumentType", "JobRun", "Merchant", "Region", "Sector", "User"]

@@ -1,0 +1,11 @@
+"""The public site and, later, the open data API. A leaf: nothing imports it."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from honestmeter.public.routes import bp
+
+    app.register_blueprint(bp)

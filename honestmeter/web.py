@@ -1,0 +1,56 @@
+"""Small helpers shared by the HTML routes of every domain."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from flask import flash
+from flask_babel import gettext
+from flask_wtf import FlaskForm
+
+from honestmeter.errors import DomainError
+from honestmeter.extensions import db
+
+T = TypeVar("T")
+PER_PAGE = 20
+
+
+def show_error(form: FlaskForm | None, err: DomainError) -> None:
+    """Put a service's error next to the field it names, or at the top of the page."""
+    message = gettext(err.message)
+    if form is not None and err.field and err.field in form:
+        form[err.field].errors = [*form[err.field].errors, message]
+    else:
+        flash(message, "error")
+
+
+@dataclass
+class Page(Generic[T]):
+    items: Sequence[T]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(stmt: sa.Select[Any], page: int, per_page: int = PER_PAGE) -> Page[Any]:
+    """Page through a select; the count runs on the same filters without the ORDER BY."""
+    page = max(1, page)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    return Page(items=items, page=page, per_page=per_page, total=total)
