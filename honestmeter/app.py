@@ -71,7 +71,9 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(PACKAGE_DIR / "translations"))
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories=str(PACKAGE_DIR / "translations")
+    )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"
@@ -100,7 +102,9 @@ def register_errorhandlers(app: Flask) -> None:
     def domain_error(err: DomainError) -> Any:
         if wants_json():
             return {"error": err.message, "field": err.field}, err.status_code
-        return render_template("errors/error.html", code=err.status_code, message=err.message), err.status_code
+        return render_template(
+            "errors/error.html", code=err.status_code, message=err.message
+        ), err.status_code
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException) -> Any:

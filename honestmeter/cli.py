@@ -95,7 +95,13 @@ def jobs_run_once(job_id: str) -> None:
 @click.option("--region", default=None, help="Inspector accounts: GB/T 2260 region code.")
 @with_appcontext
 def create_user(
-    username: str, role: str, password: str, display_name: str, uscc: str | None, badge: str | None, region: str | None
+    username: str,
+    role: str,
+    password: str,
+    display_name: str,
+    uscc: str | None,
+    badge: str | None,
+    region: str | None,
 ) -> None:
     """Create an active account (an inspector also gets a directory entry)."""
     from honestmeter.auth import services as auth_services
@@ -120,7 +126,11 @@ def create_user(
                 if merchant is None:
                     raise click.UsageError("no merchant with that USCC in the directory")
             auth_services.create_user(
-                username=username, password=password, role=Role(role), display_name=display_name, merchant=merchant
+                username=username,
+                password=password,
+                role=Role(role),
+                display_name=display_name,
+                merchant=merchant,
             )
     except DomainError as err:
         raise click.ClickException(err.message) from err

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 from honestmeter import clock
@@ -67,8 +67,8 @@ class Base(DeclarativeBase):
 
 
 class TimestampMixin:
-    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.utcnow())
-    updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.utcnow(), onupdate=lambda: clock.utcnow())
+    created_at: Mapped[datetime] = mapped_column(default=clock.utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.utcnow, onupdate=clock.utcnow)
 
 
 @event.listens_for(Engine, "connect")
@@ -98,7 +98,7 @@ def _sqlite_begin(conn: sa.Connection) -> None:
 
 
 @contextmanager
-def unit_of_work(session: Session) -> Iterator[Session]:
+def unit_of_work(session: Session | scoped_session[Any]) -> Iterator[Session | scoped_session[Any]]:
     """One business use case = one transaction: commit on success, roll back on any error."""
     try:
         yield session

@@ -40,18 +40,72 @@ PENDING_ACCOUNTS = 3
 SECTORS: dict[str, tuple[int, Sequence[str], str, Sequence[tuple[str, int, int]]]] = {
     "market": (22, ("农贸市场", "菜市场", "水产摊位", "肉类摊位", "果蔬店"), "2", (("price_scale", 1, 4),)),
     "fuel": (6, ("加油站", "加油加气站"), "1", (("fuel_dispenser", 4, 10),)),
-    "catering": (20, ("餐厅", "饭店", "酒家", "火锅店", "面馆"), "2", (("price_scale", 0, 2), ("gas_meter", 0, 1))),
-    "retail": (20, ("超市", "便利店", "商行", "购物中心"), "1", (("price_scale", 1, 6), ("platform_scale", 0, 1))),
+    "catering": (
+        20,
+        ("餐厅", "饭店", "酒家", "火锅店", "面馆"),
+        "2",
+        (("price_scale", 0, 2), ("gas_meter", 0, 1)),
+    ),
+    "retail": (
+        20,
+        ("超市", "便利店", "商行", "购物中心"),
+        "1",
+        (("price_scale", 1, 6), ("platform_scale", 0, 1)),
+    ),
     "optical": (6, ("眼镜店", "眼镜中心", "视光中心"), "1", (("refractometer", 1, 2), ("lensmeter", 1, 2))),
-    "medical": (6, ("诊所", "医院", "卫生院", "门诊部"), "1", (("sphygmomanometer", 1, 6), ("tonometer", 0, 1))),
+    "medical": (
+        6,
+        ("诊所", "医院", "卫生院", "门诊部"),
+        "1",
+        (("sphygmomanometer", 1, 6), ("tonometer", 0, 1)),
+    ),
     "ev_charging": (5, ("充电站", "新能源充电站"), "1", (("ev_ac_charger", 2, 8), ("ev_dc_charger", 0, 4))),
-    "prepackaged": (5, ("食品有限公司", "粮油有限公司", "茶业有限公司"), "1", (("balance", 1, 3), ("platform_scale", 0, 2))),
+    "prepackaged": (
+        5,
+        ("食品有限公司", "粮油有限公司", "茶业有限公司"),
+        "1",
+        (("balance", 1, 3), ("platform_scale", 0, 2)),
+    ),
     "transport": (4, ("出租汽车有限公司", "汽车客运有限公司"), "1", (("taxi_meter", 5, 20),)),
-    "other": (6, ("水务有限公司", "燃气有限公司", "物业服务中心"), "1", (("water_meter", 2, 10), ("electricity_meter", 1, 5))),
+    "other": (
+        6,
+        ("水务有限公司", "燃气有限公司", "物业服务中心"),
+        "1",
+        (("water_meter", 2, 10), ("electricity_meter", 1, 5)),
+    ),
 }
-BRANDS = "华联 惠民 鑫源 永辉 金穗 百佳 和兴 顺发 东方 新华 利民 安康 明亮 晨光 瑞丰 福满 嘉禾 通达 宏达 万家".split()
-MAKERS = ("上海友声衡器有限公司", "广州市凯丰衡器有限公司", "正星科技股份有限公司", "托肯恒山科技有限公司",
-          "宁波水表股份有限公司", "重庆前卫科技集团有限公司", "许继电源有限公司", "鱼跃医疗设备股份有限公司")
+BRANDS = [
+    "华联",
+    "惠民",
+    "鑫源",
+    "永辉",
+    "金穗",
+    "百佳",
+    "和兴",
+    "顺发",
+    "东方",
+    "新华",
+    "利民",
+    "安康",
+    "明亮",
+    "晨光",
+    "瑞丰",
+    "福满",
+    "嘉禾",
+    "通达",
+    "宏达",
+    "万家",
+]
+MAKERS = (
+    "上海友声衡器有限公司",
+    "广州市凯丰衡器有限公司",
+    "正星科技股份有限公司",
+    "托肯恒山科技有限公司",
+    "宁波水表股份有限公司",
+    "重庆前卫科技集团有限公司",
+    "许继电源有限公司",
+    "鱼跃医疗设备股份有限公司",
+)
 
 
 def has_merchants() -> bool:
@@ -80,7 +134,7 @@ def _merchant_rows(rng: random.Random, fake: Faker, count: int, regions: list[st
         rows.append(
             {
                 "uscc": code,
-                "name": f"{rng.choice(BRANDS)}{fake.last_name()}{rng.choice(suffixes)}{rng.randint(1, 999)}号",
+                "name": f"{rng.choice(BRANDS)}{fake.last_name()}{rng.choice(suffixes)}{rng.randint(1, 99)}号",
                 "sector_code": sector,
                 "region_code": region,
                 "address": fake.street_address(),
@@ -110,7 +164,11 @@ def _instrument_rows(
                     age = rng.randint(0, int(months * 30.4 * (1.25 if roll < 0.18 else 0.95)))
                     last = today - timedelta(days=age)
                 # Periodic instruments were first verified years before their latest verification.
-                first = last - timedelta(days=365 * rng.randint(0, 5)) if last and kind.cycle_kind == "periodic" else last
+                first = (
+                    last - timedelta(days=365 * rng.randint(0, 5))
+                    if last and kind.cycle_kind == "periodic"
+                    else last
+                )
                 rows.append(
                     {
                         "merchant_id": merchant_id,
@@ -118,9 +176,15 @@ def _instrument_rows(
                         "serial_number": f"{type_code[:2].upper()}{merchant_id:07d}{n:03d}",
                         "maker": rng.choice(MAKERS),
                         "model": f"{rng.choice('ABCDEKLMT')}{rng.randint(10, 990)}",
-                        "location": rng.choice(("收银台", "1号摊位", "前厅", "加油岛", "诊室", "验光室", "停车场")),
-                        "use": InstrumentUse.MEDICAL if sector in ("medical", "optical") else InstrumentUse.TRADE,
-                        "status": InstrumentStatus.RETIRED if rng.random() < 0.02 else InstrumentStatus.IN_USE,
+                        "location": rng.choice(
+                            ("收银台", "1号摊位", "前厅", "加油岛", "诊室", "验光室", "停车场")
+                        ),
+                        "use": InstrumentUse.MEDICAL
+                        if sector in ("medical", "optical")
+                        else InstrumentUse.TRADE,
+                        "status": InstrumentStatus.RETIRED
+                        if rng.random() < 0.02
+                        else InstrumentStatus.IN_USE,
                         "first_verified_on": first,
                         "last_verified_on": last,
                         "certificate_no": f"JD{last:%Y%m}{rng.randint(0, 99999):05d}" if last else None,
@@ -142,26 +206,53 @@ def _accounts(rng: random.Random, fake: Faker, regions: list[str]) -> dict[str, 
         return {"accounts": 0}
     staff_hash = passwords.hash_password(INSPECTOR_PASSWORD)
     merchant_hash = passwords.hash_password(MERCHANT_PASSWORD)
-    db.session.add(User(username=ADMIN[0], display_name="系统管理员", password_hash=passwords.hash_password(ADMIN[1]),
-                        role=Role.ADMIN, status=AccountStatus.ACTIVE))
+    db.session.add(
+        User(
+            username=ADMIN[0],
+            display_name="系统管理员",
+            password_hash=passwords.hash_password(ADMIN[1]),
+            role=Role.ADMIN,
+            status=AccountStatus.ACTIVE,
+        )
+    )
     specialties = ("衡器", "加油机", "定量包装商品", "医用计量器具", "充电设施", "出租车计价器")
     for n in range(1, INSPECTORS + 1):
         name = fake.name()
-        user = User(username=f"inspector{n:02d}", display_name=name, password_hash=staff_hash,
-                    role=Role.INSPECTOR, status=AccountStatus.ACTIVE)
-        db.session.add(Inspector(user=user, badge_number=f"JL{n:06d}", name=name, region_code=rng.choice(regions),
-                                 specialties=sorted(rng.sample(specialties, 2)), active=n != INSPECTORS))
+        user = User(
+            username=f"inspector{n:02d}",
+            display_name=name,
+            password_hash=staff_hash,
+            role=Role.INSPECTOR,
+            status=AccountStatus.ACTIVE,
+        )
+        db.session.add(
+            Inspector(
+                user=user,
+                badge_number=f"JL{n:06d}",
+                name=name,
+                region_code=rng.choice(regions),
+                specialties=sorted(rng.sample(specialties, 2)),
+                active=n != INSPECTORS,
+            )
+        )
     firsts = db.session.scalars(
-        sa.select(Merchant).where(Merchant.status == MerchantStatus.ACTIVE).order_by(Merchant.id)
+        sa.select(Merchant)
+        .where(Merchant.status == MerchantStatus.ACTIVE)
+        .order_by(Merchant.id)
         .limit(MERCHANT_ACCOUNTS + PENDING_ACCOUNTS)
     ).all()
     for n, merchant in enumerate(firsts, start=1):
         pending = n > MERCHANT_ACCOUNTS
-        db.session.add(User(
-            username=f"{'applicant' if pending else 'merchant'}{n:02d}", display_name=merchant.legal_representative,
-            password_hash=merchant_hash, role=Role.MERCHANT, merchant=merchant,
-            status=AccountStatus.PENDING if pending else AccountStatus.ACTIVE,
-        ))
+        db.session.add(
+            User(
+                username=f"{'applicant' if pending else 'merchant'}{n:02d}",
+                display_name=merchant.legal_representative,
+                password_hash=merchant_hash,
+                role=Role.MERCHANT,
+                merchant=merchant,
+                status=AccountStatus.PENDING if pending else AccountStatus.ACTIVE,
+            )
+        )
     db.session.commit()
     return {"accounts": 1 + INSPECTORS + len(firsts)}
 

@@ -20,7 +20,11 @@ from honestmeter.extensions import login_manager, talisman
 F = TypeVar("F", bound=Callable[..., Any])
 
 PUBLIC = "public"
-ROLE_HOME = {Role.ADMIN: "console.dashboard", Role.INSPECTOR: "inspections.tasks", Role.MERCHANT: "console.portal"}
+ROLE_HOME = {
+    Role.ADMIN: "console.dashboard",
+    Role.INSPECTOR: "inspections.tasks",
+    Role.MERCHANT: "console.portal",
+}
 
 
 def public(view: F) -> F:
@@ -104,4 +108,3 @@ def init_app(app: Flask) -> None:
             response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
-

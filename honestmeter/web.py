@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import flash
 from flask_babel import gettext
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice
 
 from honestmeter.errors import DomainError
 from honestmeter.extensions import db
@@ -54,3 +55,13 @@ def paginate(stmt: sa.Select[Any], page: int, per_page: int = PER_PAGE) -> Page[
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def choices(pairs: Sequence[tuple[str, Any]]) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def grouped_choices(triples: Sequence[tuple[str, Any, str]]) -> list[SelectChoice]:
+    """(value, label, group) triples as choices inside <optgroup>s."""
+    return [SelectChoice(value, label, optgroup=group or None) for value, label, group in triples]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -110,39 +110,45 @@ def reject_account(user_id: int, *, decided_by: User, reason: str) -> User:
     return _decide(user_id, decided_by, AccountStatus.REJECTED, reason.strip())
 
 
+def _check_credentials(username: str, password: str, now: datetime) -> User | None:
+    """The user if the password matches; otherwise None, with the failure counted and committed."""
+    with unit_of_work(db.session):
+        user = db.session.scalar(
+            sa.select(User).where(sa.func.lower(User.username) == username.strip().lower())
+        )
+        if user is None:
+            passwords.verify_password(None, password)  # same cost as a real check
+            return None
+        if user.locked_until is not None and user.locked_until > now:
+            raise PermissionDenied("登录失败次数过多，账号已临时锁定，请15分钟后再试")
+        if passwords.verify_password(user.password_hash, password):
+            user.failed_logins = 0
+            user.locked_until = None
+            if user.status is AccountStatus.ACTIVE:
+                user.last_login_at = now
+            return user
+        user.failed_logins += 1
+        if user.failed_logins >= LOCKOUT_THRESHOLD:
+            user.locked_until = now + LOCKOUT_PERIOD
+            user.failed_logins = 0
+        return None
+
+
 def authenticate(username: str, password: str) -> User:
-    """Check credentials; count failures and lock the account after repeated ones.
+    """Check credentials and account state; lock the account after repeated failures.
 
     The same message is given for an unknown user and a wrong password so the form cannot be used
     to discover account names.
     """
-    now = clock.utcnow()
-    with unit_of_work(db.session):
-        user = db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == username.strip().lower()))
-        if user is not None and user.locked_until is not None and user.locked_until > now:
-            raise PermissionDenied("登录失败次数过多，账号已临时锁定，请15分钟后再试")
-        if user is None or not passwords.verify_password(user.password_hash if user else None, password):
-            if user is not None:
-                user.failed_logins += 1
-                if user.failed_logins >= LOCKOUT_THRESHOLD:
-                    user.locked_until = now + LOCKOUT_PERIOD
-                    user.failed_logins = 0
-            failure = ValidationFailed("用户名或密码错误", field="password")
-        else:
-            failure = None
-            user.failed_logins = 0
-            user.locked_until = None
-    if failure is not None:
-        raise failure
-    assert user is not None
+    user = _check_credentials(username, password, clock.utcnow())
+    if user is None:
+        raise ValidationFailed("用户名或密码错误", field="password")
     if user.status is AccountStatus.PENDING:
         raise PermissionDenied("账号正在等待监管部门审核")
     if user.status is AccountStatus.REJECTED:
         raise PermissionDenied(f"注册未通过审核：{user.decision_note or ''}")
     if user.status is AccountStatus.DISABLED:
         raise PermissionDenied("账号已停用")
-    with unit_of_work(db.session):
-        user.last_login_at = now
     return user
 
 

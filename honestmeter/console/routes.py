@@ -31,10 +31,13 @@ def portal() -> Any:
     )
 
 
+def _count(stmt: sa.Select[Any]) -> int:
+    return int(db.session.scalar(stmt) or 0)
+
+
 @bp.route("/admin/")
 @admin_required
 def dashboard() -> Any:
-    count = lambda stmt: db.session.scalar(stmt) or 0  # noqa: E731
     by_sector = db.session.execute(
         sa.select(Sector.name, sa.func.count(Merchant.id))
         .join(Merchant, Merchant.sector_code == Sector.code)
@@ -44,9 +47,9 @@ def dashboard() -> Any:
     largest = max((n for _, n in by_sector), default=0)
     return render_template(
         "console/dashboard.html",
-        merchants=count(sa.select(sa.func.count(Merchant.id))),
-        inspectors=count(sa.select(sa.func.count(Inspector.id)).where(Inspector.active)),
-        pending=count(sa.select(sa.func.count(User.id)).where(User.status == AccountStatus.PENDING)),
+        merchants=_count(sa.select(sa.func.count(Merchant.id))),
+        inspectors=_count(sa.select(sa.func.count(Inspector.id)).where(Inspector.active)),
+        pending=_count(sa.select(sa.func.count(User.id)).where(User.status == AccountStatus.PENDING)),
         overdue=instrument_queries.overdue_count(),
         by_sector=by_sector,
         largest=largest,

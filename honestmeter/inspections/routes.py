@@ -14,7 +14,7 @@ from honestmeter.inspections import services
 from honestmeter.inspections.forms import InspectorForm, ToggleForm
 from honestmeter.merchants.queries import region_choices
 from honestmeter.security import admin_required, inspector_required
-from honestmeter.web import show_error
+from honestmeter.web import grouped_choices, show_error
 
 bp = Blueprint("inspections", __name__)
 
@@ -36,7 +36,7 @@ def directory() -> Any:
 @admin_required
 def new_inspector() -> Any:
     form = InspectorForm()
-    form.region_code.choices = region_choices()
+    form.region_code.choices = grouped_choices(region_choices())
     if form.validate_on_submit():
         facts = services.InspectorFacts(
             name=form.name.data or "",
@@ -46,7 +46,9 @@ def new_inspector() -> Any:
             phone=form.phone.data or None,
         )
         try:
-            inspector = services.add_inspector(facts, username=form.username.data or "", password=form.password.data or "")
+            inspector = services.add_inspector(
+                facts, username=form.username.data or "", password=form.password.data or ""
+            )
         except DomainError as err:
             show_error(form, err)
         else:

@@ -28,8 +28,7 @@ def next_due(
     """
     if cycle_kind == "periodic" and cycle_months and last_verified_on:
         return add_months(last_verified_on, cycle_months)
-    if cycle_kind == "fixed_life" and service_life_months and (first_verified_on or last_verified_on):
-        start = first_verified_on or last_verified_on
-        assert start is not None
+    start = first_verified_on or last_verified_on
+    if cycle_kind == "fixed_life" and service_life_months and start:
         return add_months(start, service_life_months)
     return None

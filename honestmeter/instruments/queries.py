@@ -8,7 +8,13 @@ import sqlalchemy as sa
 
 from honestmeter import clock
 from honestmeter.extensions import db
-from honestmeter.instruments.models import CycleKind, Instrument, InstrumentStatus, InstrumentType, VerificationMode
+from honestmeter.instruments.models import (
+    CycleKind,
+    Instrument,
+    InstrumentStatus,
+    InstrumentType,
+    VerificationMode,
+)
 
 DUE_SOON_DAYS = 30
 
@@ -17,7 +23,7 @@ def _mandatory() -> sa.ColumnElement[bool]:
     return InstrumentType.mode.in_([VerificationMode.V, VerificationMode.PV])
 
 
-def state_of(instrument: Instrument, today: date | None = None) -> str:
+def state_of(instrument: Instrument, today: date | None = None) -> str:  # noqa: PLR0911 — one return per state
     """One of: overdue, due_soon, unverified, ok, retired, exempt (not under mandatory verification)."""
     today = today or clock.today()
     if instrument.status is InstrumentStatus.RETIRED:
@@ -40,7 +46,9 @@ def for_merchant(merchant_id: int) -> list[Instrument]:
         db.session.scalars(
             sa.select(Instrument)
             .where(Instrument.merchant_id == merchant_id)
-            .order_by(Instrument.status, Instrument.next_due_on.is_(None), Instrument.next_due_on, Instrument.id)
+            .order_by(
+                Instrument.status, Instrument.next_due_on.is_(None), Instrument.next_due_on, Instrument.id
+            )
         )
     )
 
@@ -54,18 +62,23 @@ def needing_attention(merchant_id: int) -> list[tuple[Instrument, str]]:
 def overdue_count(today: date | None = None) -> int:
     """Across all merchants: in-use mandatory instruments past their due date (one indexed query)."""
     today = today or clock.today()
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Instrument)
-        .join(InstrumentType)
-        .where(
-            Instrument.status == InstrumentStatus.IN_USE,
-            _mandatory(),
-            InstrumentType.cycle_kind != CycleKind.FIRST_ONLY,
-            Instrument.next_due_on < today,
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Instrument)
+            .join(InstrumentType)
+            .where(
+                Instrument.status == InstrumentStatus.IN_USE,
+                _mandatory(),
+                InstrumentType.cycle_kind != CycleKind.FIRST_ONLY,
+                Instrument.next_due_on < today,
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def catalogue() -> list[InstrumentType]:
-    return list(db.session.scalars(sa.select(InstrumentType).order_by(InstrumentType.category, InstrumentType.code)))
+    return list(
+        db.session.scalars(sa.select(InstrumentType).order_by(InstrumentType.category, InstrumentType.code))
+    )

@@ -31,7 +31,10 @@ def my_instruments() -> Any:
 @admin_required
 def catalogue() -> Any:
     return render_template(
-        "instruments/catalogue.html", types=queries.catalogue(), cycle_labels=CYCLE_LABELS, mode_labels=MODE_LABELS
+        "instruments/catalogue.html",
+        types=queries.catalogue(),
+        cycle_labels=CYCLE_LABELS,
+        mode_labels=MODE_LABELS,
     )
 
 

@@ -39,23 +39,17 @@ def save_instrument_type(type_id: int | None, facts: TypeFacts) -> InstrumentTyp
     """Add a catalogue entry or change one; cycles follow the JJG regulation in force."""
     _check(facts)
     with unit_of_work(db.session):
-        if type_id is None:
-            item = InstrumentType()
-            db.session.add(item)
-        else:
-            found = db.session.get(InstrumentType, type_id)
-            if found is None:
-                raise NotFound("器具类型不存在")
-            item = found
         clash = db.session.scalar(sa.select(InstrumentType.id).where(InstrumentType.code == facts.code))
         if clash is not None and clash != type_id:
             raise ValidationFailed("代码已被使用", field="code")
+        item = InstrumentType() if type_id is None else get_instrument_type(type_id)
         for key, value in facts.__dict__.items():
             setattr(item, key, value)
         if facts.cycle_kind is not CycleKind.PERIODIC:
             item.cycle_months = None
         if facts.cycle_kind is not CycleKind.FIXED_LIFE:
             item.service_life_months = None
+        db.session.add(item)
         return item
 
 

@@ -15,7 +15,6 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -49,17 +48,21 @@ def run_job(app: Flask, spec: registry.JobSpec) -> bool:
             db.session.rollback()
             ok, error = False, traceback.format_exc(limit=20)
             log.exception("job %s failed", spec.id)
-        finished = db.session.get(JobRun, run_id)
-        assert finished is not None
-        finished.finished_at, finished.ok, finished.error = clock.utcnow(), ok, error
+        db.session.execute(
+            sa.update(JobRun)
+            .where(JobRun.id == run_id)
+            .values(finished_at=clock.utcnow(), ok=ok, error=error)
+        )
         db.session.commit()
         db.session.remove()
         return ok
 
 
 def build(app: Flask, *, blocking: bool) -> BaseScheduler:
-    scheduler: BaseScheduler = BlockingScheduler(timezone="Asia/Shanghai") if blocking else BackgroundScheduler(
-        timezone="Asia/Shanghai", daemon=True
+    scheduler: BaseScheduler = (
+        BlockingScheduler(timezone="Asia/Shanghai")
+        if blocking
+        else BackgroundScheduler(timezone="Asia/Shanghai", daemon=True)
     )
     for spec in registry.specs():
         scheduler.add_job(

@@ -8,6 +8,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from honestmeter.merchants.models import MerchantStatus
+from honestmeter.web import choices
 
 PHONE = Regexp(r"^[0-9+\-() ]{5,32}$", message=_l("电话号码格式不正确"))
 
@@ -35,12 +36,16 @@ class RegisterForm(MerchantFactsForm):
     )
 
 
-
 class MerchantAdminForm(MerchantFactsForm):
     status = SelectField(
         _l("经营状态"),
-        choices=[(MerchantStatus.ACTIVE.value, _l("在营")), (MerchantStatus.SUSPENDED.value, _l("停业")),
-                 (MerchantStatus.CLOSED.value, _l("注销"))],
+        choices=choices(
+            [
+                (MerchantStatus.ACTIVE.value, _l("在营")),
+                (MerchantStatus.SUSPENDED.value, _l("停业")),
+                (MerchantStatus.CLOSED.value, _l("注销")),
+            ]
+        ),
         default=MerchantStatus.ACTIVE.value,
     )
     override_reason = StringField(

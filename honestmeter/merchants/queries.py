@@ -15,8 +15,8 @@ def sector_choices() -> list[tuple[str, str]]:
     return [(code, name) for code, name in rows]
 
 
-def region_choices() -> list[tuple[str, str]]:
-    """Counties and districts, labelled with their prefecture so two 鼓楼区 can be told apart."""
+def region_choices() -> list[tuple[str, str, str]]:
+    """Counties and districts as (code, name, prefecture), so two 鼓楼区 can be told apart."""
     parent = sa.orm.aliased(Region)
     rows = db.session.execute(
         sa.select(Region.code, Region.name, parent.name)
@@ -24,7 +24,7 @@ def region_choices() -> list[tuple[str, str]]:
         .where(Region.level == 3)
         .order_by(Region.code)
     )
-    return [(code, f"{pname}{name}" if pname else name) for code, name, pname in rows]
+    return [(code, name, pname or "") for code, name, pname in rows]
 
 
 def search_stmt(q: str = "", sector: str = "", region: str = "") -> sa.Select[tuple[Merchant]]:
@@ -32,8 +32,12 @@ def search_stmt(q: str = "", sector: str = "", region: str = "") -> sa.Select[tu
     stmt = sa.select(Merchant)
     q = q.strip()
     if q:
-        like = "%" + q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-        stmt = stmt.where(sa.or_(Merchant.name.like(like, escape="\\"), Merchant.uscc.startswith(q.upper())))
+        stmt = stmt.where(
+            sa.or_(
+                Merchant.name.contains(q, autoescape=True),
+                Merchant.uscc.startswith(q.upper(), autoescape=True),
+            )
+        )
     if sector:
         stmt = stmt.where(Merchant.sector_code == sector)
     if region:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,14 +12,17 @@ from honestmeter.merchants import queries, services
 from honestmeter.merchants.forms import MerchantAdminForm, MerchantFactsForm, RegisterForm
 from honestmeter.merchants.models import MerchantStatus
 from honestmeter.security import admin_required, public
-from honestmeter.web import paginate, show_error
+from honestmeter.web import choices, grouped_choices, paginate, show_error
 
 bp = Blueprint("merchants", __name__)
 
 
-def _with_choices(form: MerchantFactsForm) -> MerchantFactsForm:
-    form.sector_code.choices = queries.sector_choices()
-    form.region_code.choices = queries.region_choices()
+FormT = TypeVar("FormT", bound=MerchantFactsForm)
+
+
+def _with_choices(form: FormT) -> FormT:
+    form.sector_code.choices = choices(queries.sector_choices())
+    form.region_code.choices = grouped_choices(queries.region_choices())
     return form
 
 
@@ -41,7 +44,6 @@ def _facts(form: MerchantFactsForm) -> services.MerchantFacts:
 @public
 def register() -> Any:
     form = _with_choices(RegisterForm())
-    assert isinstance(form, RegisterForm)
     if form.validate_on_submit():
         try:
             user = services.register_account(
@@ -64,16 +66,13 @@ def directory() -> Any:
     args = request.args
     stmt = queries.search_stmt(args.get("q", ""), args.get("sector", ""), args.get("region", ""))
     page = paginate(stmt, args.get("page", 1, type=int))
-    return render_template(
-        "merchants/directory.html", page=page, sectors=queries.sector_choices(), args=args
-    )
+    return render_template("merchants/directory.html", page=page, sectors=queries.sector_choices(), args=args)
 
 
 @bp.route("/admin/merchants/new", methods=["GET", "POST"])
 @admin_required
 def new_merchant() -> Any:
     form = _with_choices(MerchantAdminForm())
-    assert isinstance(form, MerchantAdminForm)
     if form.validate_on_submit():
         try:
             merchant = services.register_merchant(_facts(form), override_reason=form.override_reason.data)
@@ -90,7 +89,6 @@ def new_merchant() -> Any:
 def edit_merchant(merchant_id: int) -> Any:
     merchant = services.get_merchant(merchant_id)
     form = _with_choices(MerchantAdminForm(obj=merchant))
-    assert isinstance(form, MerchantAdminForm)
     if request.method == "GET":
         form.override_reason.data = merchant.uscc_override_reason
     if form.validate_on_submit():

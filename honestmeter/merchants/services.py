@@ -10,8 +10,8 @@ from honestmeter.db import unit_of_work
 from honestmeter.errors import NotFound, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.merchants import uscc as uscc_rules
-from honestmeter.merchants.queries import find_by_uscc
 from honestmeter.merchants.models import Merchant, MerchantStatus, Region, Sector
+from honestmeter.merchants.queries import find_by_uscc
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,9 @@ def home() -> Any:
     page = None
     if q or sector:
         page = paginate(merchant_queries.search_stmt(q, sector), request.args.get("page", 1, type=int))
-    return render_template("public/home.html", q=q, sector=sector, page=page, sectors=merchant_queries.sector_choices())
+    return render_template(
+        "public/home.html", q=q, sector=sector, page=page, sectors=merchant_queries.sector_choices()
+    )
 
 
 @bp.route("/merchants/<uscc>")
@@ -31,9 +33,7 @@ def merchant(uscc: str) -> Any:
     found = merchant_queries.find_by_uscc(uscc)
     if found is None:
         abort(404)
-    instruments = [
-        (i, instrument_queries.state_of(i)) for i in instrument_queries.for_merchant(found.id)
-    ]
+    instruments = [(i, instrument_queries.state_of(i)) for i in instrument_queries.for_merchant(found.id)]
     return render_template("public/merchant.html", merchant=found, instruments=instruments)
 
 

@@ -1,0 +1,157 @@
+"""Test fixtures: one database per run built by the real migrations, a SAVEPOINT per test.
+
+TEST_DATABASE_URL chooses the backend: unset → a SQLite file in a temporary directory; a
+postgresql:// URL → a fresh database created next to the one named (and dropped afterwards), so a
+run always starts from an empty schema and exercises `upgrade head`.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, g
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from honestmeter import create_app
+from honestmeter.config import normalize_database_url
+from honestmeter.extensions import db, limiter
+from tests.factories import PASSWORD
+
+
+class TestSession(Session):
+    """Plain SQLAlchemy session bound to the test connection (Flask-SQLAlchemy's would pick its engine)."""
+
+    def __init__(self, db: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+
+
+class FreshContextClient(FlaskClient):
+    """Starts every request with an empty `g`, as in production.
+
+    Requests reuse the session-wide app context pushed by the `app` fixture, so `g` (where
+    Flask-Login caches the signed-in user) would otherwise leak from one request, or one client,
+    into the next. A fresh app context per request is not an option: its teardown would close the
+    test session and roll back the test's data.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        vars(g).clear()
+        return super().open(*args, **kwargs)
+
+
+def _create_database(url: str) -> tuple[str, Any]:
+    """Return (url, cleanup) of an empty database for this run."""
+    parsed = make_url(normalize_database_url(url))
+    if parsed.get_backend_name() != "postgresql":
+        raise pytest.UsageError(f"unsupported TEST_DATABASE_URL backend: {parsed.get_backend_name()}")
+    name = f"hm_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(parsed, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+
+    def cleanup() -> None:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+    return parsed.set(database=name).render_as_string(hide_password=False), cleanup
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    url, cleanup = _create_database(url)
+    yield url
+    cleanup()
+
+
+def make_test_app(database_url: str, var_dir: Path, **overrides: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "VAR_DIR": str(var_dir),
+        "WTF_CSRF_ENABLED": False,  # tests that check CSRF turn it on with the `csrf` fixture
+        "PASSWORD_HASH_COST": (1, 8, 1),  # argon2 at its minimum: correctness, not strength, is under test
+        "LEDGER_CHAIN": "eth-tester",
+        "SERVER_NAME": "localhost",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = make_test_app(database_url, tmp_path_factory.mktemp("var"))
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        upgrade()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db_session(app: Flask) -> Iterator[scoped_session[Session]]:
+    """Each test runs in a transaction that is rolled back; services' commits become SAVEPOINTs."""
+    connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.session
+    session = scoped_session(
+        sessionmaker(class_=TestSession, bind=connection, join_transaction_mode="create_savepoint")
+    )
+    db.session = session
+    try:
+        yield session
+    finally:
+        session.remove()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(app: Flask) -> None:
+    limiter.reset()
+
+
+@pytest.fixture
+def csrf(app: Flask) -> Iterator[None]:
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+class Auth:
+    """Sign in through the real login form."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, username: str, password: str = PASSWORD) -> Any:
+        return self.client.post("/login", data={"username": username, "password": password})
+
+    def logout(self) -> Any:
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)
