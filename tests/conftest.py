@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,15 +67,24 @@ def _create_database(url: str) -> tuple[str, Any]:
     return parsed.set(database=name).render_as_string(hide_password=False), cleanup
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def empty_database(tmp_dir: Path) -> Iterator[str]:
+    """An empty database on the backend under test, removed afterwards."""
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        yield f"sqlite:///{tmp_dir / 'test.db'}"
         return
     url, cleanup = _create_database(url)
-    yield url
-    cleanup()
+    try:
+        yield url
+    finally:
+        cleanup()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with empty_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 def make_test_app(database_url: str, var_dir: Path, **overrides: Any) -> Flask:

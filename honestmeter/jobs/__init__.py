@@ -16,5 +16,6 @@ def init_app(app: Flask) -> None:
             trigger="interval",
             trigger_args={"seconds": app.config["SCHEDULER_HEARTBEAT_SECONDS"]},
             description="调度器心跳",
+            run_at_start=True,
         )
     )

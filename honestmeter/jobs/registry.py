@@ -13,6 +13,7 @@ class JobSpec:
     trigger: str  # "interval" or "cron"
     trigger_args: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    run_at_start: bool = False  # also run once as soon as the scheduler starts
 
 
 _SPECS: dict[str, JobSpec] = {}

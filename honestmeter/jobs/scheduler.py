@@ -75,6 +75,7 @@ def build(app: Flask, *, blocking: bool) -> BaseScheduler:
             coalesce=True,  # after a pause, run once, not once per missed slot
             max_instances=1,
             misfire_grace_time=300,
+            **({"next_run_time": clock.utcnow()} if spec.run_at_start else {}),
             **spec.trigger_args,
         )
     return scheduler

@@ -1,0 +1,96 @@
+"""Journeys in headless Chromium against a real server: public search, registration, approval."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from honestmeter import demo
+from tests.browser.conftest import shot
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page: Page, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_public_search_on_a_phone(phone: Page, live_server: str) -> None:
+    phone.goto(live_server)
+    expect(phone.get_by_role("heading", level=1)).to_have_text("诚信计量，明明白白消费")
+    phone.get_by_role("searchbox").fill("店")
+    phone.get_by_role("button", name="查询").click()
+    first = phone.locator(".results li a").first
+    expect(first).to_be_visible()
+    first.click()
+    expect(phone.get_by_role("heading", name="计量器具检定情况")).to_be_visible()
+    expect(phone.locator("dd.mono")).to_have_text(re.compile(r"^[0-9A-Z]{18}$"))
+    shot(phone, "public-merchant-phone")
+    # Nothing scrolls sideways on a phone except the tables, which scroll inside their own box.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_phone_menu_opens(phone: Page, live_server: str) -> None:
+    phone.goto(live_server)
+    nav = phone.locator("#mainnav")
+    expect(nav).to_be_hidden()
+    phone.get_by_role("button", name="菜单").click()
+    expect(nav).to_be_visible()
+    expect(phone.get_by_role("link", name="经营者注册")).to_be_visible()
+
+
+def test_registration_shows_the_wrong_check_character_then_succeeds(phone: Page, live_server: str) -> None:
+    phone.goto(f"{live_server}/register")
+    phone.get_by_label("统一社会信用代码").fill("91330100716105852A")
+    phone.get_by_label("经营者名称").fill("西湖眼镜店")
+    phone.get_by_label("行业").select_option(label="眼镜制配")
+    phone.get_by_label("所在地区").select_option(value="330106")
+    phone.get_by_label("经营场所地址").fill("杭州市西湖区文三路1号")
+    phone.get_by_label("法定代表人/负责人").fill("钱七")
+    phone.get_by_label("账号使用人姓名").fill("钱七")
+    phone.get_by_label("用户名").fill("xihu_optical")
+    phone.get_by_label("密码", exact=True).fill("Optical123")
+    phone.get_by_label("确认密码").fill("Optical123")
+    phone.get_by_role("button", name="提交注册").click()
+    expect(phone.get_by_role("alert")).to_contain_text("第18位（校验码）应为“F”，实际为“A”")
+    shot(phone, "register-error-phone")
+    phone.get_by_label("统一社会信用代码").fill("91330100716105852F")
+    phone.get_by_label("密码", exact=True).fill("Optical123")
+    phone.get_by_label("确认密码").fill("Optical123")
+    phone.get_by_role("button", name="提交注册").click()
+    expect(phone.get_by_role("heading", name="注册已提交")).to_be_visible()
+
+
+def test_admin_approves_a_registration(desktop: Page, live_server: str) -> None:
+    sign_in(desktop, live_server, *demo.ADMIN)
+    expect(desktop.get_by_role("heading", name="监管首页")).to_be_visible()
+    shot(desktop, "admin-dashboard")
+    desktop.get_by_role("link", name="注册审核").click()
+    card = desktop.locator("article.card").first
+    name = card.locator("h2").inner_text()
+    card.get_by_role("button", name="通过").click()
+    expect(desktop.locator(".flash-success")).to_contain_text(re.compile("已通过"))
+    expect(desktop.locator("article.card h2", has_text=name)).to_have_count(0)
+    desktop.get_by_role("button", name=re.compile("退出")).click()
+    expect(desktop.locator(".flash-info")).to_contain_text("已退出登录")
+
+
+def test_merchant_sees_its_portal_and_instruments(desktop: Page, live_server: str) -> None:
+    sign_in(desktop, live_server, "merchant01", demo.MERCHANT_PASSWORD)
+    expect(desktop.get_by_role("heading", name="需要关注的计量器具")).to_be_visible()
+    desktop.get_by_role("link", name="计量器具台账").first.click()
+    expect(desktop.get_by_role("heading", name="计量器具台账")).to_be_visible()
+    shot(desktop, "merchant-instruments")
+
+
+def test_english_on_request(desktop: Page, live_server: str) -> None:
+    desktop.goto(f"{live_server}/login")
+    desktop.get_by_role("link", name="English").click()
+    expect(desktop.get_by_role("heading", name="Sign in")).to_be_visible()
+    desktop.get_by_role("link", name="中文").click()
+    expect(desktop.get_by_role("heading", name="登录")).to_be_visible()
