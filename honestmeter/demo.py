@@ -8,7 +8,8 @@ minutes.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -112,36 +113,54 @@ def has_merchants() -> bool:
     return db.session.scalar(sa.select(sa.func.count(Merchant.id))) != 0
 
 
-def _batches(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+@dataclass(frozen=True)
+class Pools:
+    """Faker output drawn once per run; rows then pick from it (Faker per row would dominate the run)."""
+
+    people: list[str]
+    surnames: list[str]
+    addresses: list[str]
+    phones: list[str]
+
+    @classmethod
+    def make(cls, fake: Faker, size: int = 3000) -> Pools:
+        return cls(
+            people=[fake.name() for _ in range(size)],
+            surnames=[fake.last_name() for _ in range(size // 10)],
+            addresses=[fake.street_address() for _ in range(size)],
+            phones=[fake.phone_number() for _ in range(size)],
+        )
 
 
-def _merchant_rows(rng: random.Random, fake: Faker, count: int, regions: list[str]) -> list[dict[str, Any]]:
-    codes: set[str] = set(db.session.scalars(sa.select(Merchant.uscc)))
+def _merchant_rows(
+    rng: random.Random, pools: Pools, count: int, regions: list[str], taken: set[str]
+) -> list[dict[str, Any]]:
+    """`count` merchants with unique valid USCCs (adding each new code to `taken`)."""
     sectors = list(SECTORS)
     weights = [SECTORS[s][0] for s in sectors]
+    statuses = list(MerchantStatus)
     rows = []
     for _ in range(count):
         sector = rng.choices(sectors, weights)[0]
         _, suffixes, category, _ = SECTORS[sector]
         region = rng.choice(regions)
         code = uscc.random_code(rng, region, category=category)
-        while code in codes:
+        while code in taken:
             code = uscc.random_code(rng, region, category=category)
-        codes.add(code)
-        person = fake.name()
+        taken.add(code)
+        person = rng.choice(pools.people)
+        name = f"{rng.choice(BRANDS)}{rng.choice(pools.surnames)}{rng.choice(suffixes)}{rng.randint(1, 99)}号"
         rows.append(
             {
                 "uscc": code,
-                "name": f"{rng.choice(BRANDS)}{fake.last_name()}{rng.choice(suffixes)}{rng.randint(1, 99)}号",
+                "name": name,
                 "sector_code": sector,
                 "region_code": region,
-                "address": fake.street_address(),
+                "address": rng.choice(pools.addresses),
                 "legal_representative": person,
                 "contact_name": person,
-                "contact_phone": fake.phone_number(),
-                "status": rng.choices(list(MerchantStatus), (95, 3, 2))[0],
+                "contact_phone": rng.choice(pools.phones),
+                "status": rng.choices(statuses, (95, 3, 2))[0],
                 "uscc_override": False,
             }
         )
@@ -200,7 +219,7 @@ def _instrument_rows(
     return rows
 
 
-def _accounts(rng: random.Random, fake: Faker, regions: list[str]) -> dict[str, int]:
+def _accounts(rng: random.Random, pools: Pools, regions: list[str]) -> dict[str, int]:
     """Sign-in accounts for every role; skipped when they already exist (demo-data run twice)."""
     if db.session.scalar(sa.select(User.id).where(User.username == ADMIN[0])):
         return {"accounts": 0}
@@ -217,7 +236,7 @@ def _accounts(rng: random.Random, fake: Faker, regions: list[str]) -> dict[str, 
     )
     specialties = ("衡器", "加油机", "定量包装商品", "医用计量器具", "充电设施", "出租车计价器")
     for n in range(1, INSPECTORS + 1):
-        name = fake.name()
+        name = rng.choice(pools.people)
         user = User(
             username=f"inspector{n:02d}",
             display_name=name,
@@ -262,25 +281,29 @@ def generate(*, merchants: int, seed: int, progress: bool = False) -> dict[str, 
     rng = random.Random(seed)
     fake = Faker("zh_CN")
     fake.seed_instance(seed)
+    pools = Pools.make(fake)
     regions = list(db.session.scalars(sa.select(Region.code).where(Region.level == 3).order_by(Region.code)))
     types = {t.code: t for t in db.session.scalars(sa.select(InstrumentType))}
+    taken = set(db.session.scalars(sa.select(Merchant.uscc)))
     today = clock.today()
 
-    rows = _merchant_rows(rng, fake, merchants, regions)
     instrument_total = 0
-    bar = tqdm(total=len(rows), desc="demo-data", unit="户", disable=not progress)
-    for chunk in _batches(rows):
-        created = db.session.execute(
-            sa.insert(Merchant).returning(Merchant.id, Merchant.sector_code, sort_by_parameter_order=True),
-            list(chunk),
-        ).all()
-        instruments = _instrument_rows(rng, [(r.id, r.sector_code) for r in created], types, today)
-        if instruments:
-            db.session.execute(sa.insert(Instrument), instruments)
-        instrument_total += len(instruments)
-        db.session.commit()
-        bar.update(len(chunk))
-    bar.close()
-    summary = {"merchants": len(rows), "instruments": instrument_total}
-    summary.update(_accounts(rng, fake, regions))
+    with tqdm(total=merchants, desc="demo-data", unit="户", disable=not progress) as bar:
+        for start in range(0, merchants, BATCH):
+            rows = _merchant_rows(rng, pools, min(BATCH, merchants - start), regions, taken)
+            created = db.session.execute(
+                sa.insert(Merchant).returning(
+                    Merchant.id, Merchant.sector_code, sort_by_parameter_order=True
+                ),
+                rows,
+            ).all()
+            instruments = _instrument_rows(rng, [(r.id, r.sector_code) for r in created], types, today)
+            if instruments:
+                # Core insert of plain rows: executemany without the ORM's per-row bookkeeping.
+                db.session.execute(sa.insert(Instrument.__table__), instruments)
+            instrument_total += len(instruments)
+            db.session.commit()
+            bar.update(len(rows))
+    summary = {"merchants": merchants, "instruments": instrument_total}
+    summary.update(_accounts(rng, pools, regions))
     return summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -25,7 +26,9 @@ def script_directory() -> ScriptDirectory:
 
 def drift(app: Flask) -> list[object]:
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "compare_server_default": True}
+        )
         return list(compare_metadata(context, db.metadata))
 
 
@@ -61,4 +64,4 @@ def test_downgrade_to_base_and_upgrade_again(tmp_path: Path) -> None:
 @pytest.mark.parametrize("table", ["sectors", "regions", "instrument_types"])
 def test_reference_data_is_seeded(app: Flask, table: str) -> None:
     with db.engine.connect() as connection:
-        assert connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one() > 5
+        assert connection.scalar(sa.select(sa.func.count()).select_from(sa.table(table))) > 5

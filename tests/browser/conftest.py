@@ -17,8 +17,15 @@ from tests.conftest import empty_database
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # Without these, Chromium keeps trying to reach Google's services from a closed network.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _free_port() -> int:
@@ -35,8 +42,12 @@ def _honestmeter(env: dict[str, str], *args: str) -> None:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("live")
     with empty_database(tmp) as url:
-        env = {**os.environ, "DATABASE_URL": url, "HONESTMETER_VAR_DIR": str(tmp / "var"),
-               "LEDGER_CHAIN": "eth-tester"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "HONESTMETER_VAR_DIR": str(tmp / "var"),
+            "LEDGER_CHAIN": "eth-tester",
+        }
         _honestmeter(env, "db", "upgrade")
         _honestmeter(env, "demo-data", "--merchants", "60", "--seed", "3")
         port = _free_port()
@@ -44,7 +55,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with log.open("wb") as out:
             server = subprocess.Popen(
                 [sys.executable, "-m", "honestmeter", "serve", "--port", str(port)],
-                env=env, stdout=out, stderr=subprocess.STDOUT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + 30
         while True:
@@ -76,8 +89,12 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def phone(browser: object) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,  # type: ignore[attr-defined]
-                                  locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,  # type: ignore[attr-defined]
+        locale="zh-CN",
+    )
     yield context.new_page()
     context.close()
 

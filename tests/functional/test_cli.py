@@ -28,12 +28,38 @@ def run(app: Flask, *args: str) -> tuple[int, str]:
 
 def test_create_user_for_each_role(app: Flask) -> None:
     merchant = MerchantFactory()
-    assert run(app, "create-user", "--username", "chief", "--role", "admin", "--password", "Secret123")[0] == 0
-    code, _ = run(app, "create-user", "--username", "shop", "--role", "merchant", "--password", "Secret123",
-                  "--uscc", merchant.uscc)
+    assert (
+        run(app, "create-user", "--username", "chief", "--role", "admin", "--password", "Secret123")[0] == 0
+    )
+    code, _ = run(
+        app,
+        "create-user",
+        "--username",
+        "shop",
+        "--role",
+        "merchant",
+        "--password",
+        "Secret123",
+        "--uscc",
+        merchant.uscc,
+    )
     assert code == 0
-    code, _ = run(app, "create-user", "--username", "insp", "--role", "inspector", "--password", "Secret123",
-                  "--badge", "jl900", "--region", "440305", "--name", "周检")
+    code, _ = run(
+        app,
+        "create-user",
+        "--username",
+        "insp",
+        "--role",
+        "inspector",
+        "--password",
+        "Secret123",
+        "--badge",
+        "jl900",
+        "--region",
+        "440305",
+        "--name",
+        "周检",
+    )
     assert code == 0
     roles = {u.username: (u.role, u.status) for u in db.session.scalars(sa.select(User))}
     assert roles["chief"] == (Role.ADMIN, AccountStatus.ACTIVE)
@@ -42,8 +68,18 @@ def test_create_user_for_each_role(app: Flask) -> None:
 
 
 def test_create_user_reports_errors_clearly(app: Flask) -> None:
-    code, output = run(app, "create-user", "--username", "shop", "--role", "merchant", "--password", "Secret123",
-                       "--uscc", "914403001922038215")
+    code, output = run(
+        app,
+        "create-user",
+        "--username",
+        "shop",
+        "--role",
+        "merchant",
+        "--password",
+        "Secret123",
+        "--uscc",
+        "914403001922038215",
+    )
     assert code != 0 and "第18位" in output
     code, output = run(app, "create-user", "--username", "weak", "--role", "admin", "--password", "short")
     assert code != 0 and "至少需要8位" in output
@@ -75,14 +111,14 @@ def test_demo_data_is_reproducible_from_its_seed(app: Flask) -> None:
     def rows(seed: int) -> list[dict[str, object]]:
         fake = Faker("zh_CN")
         fake.seed_instance(seed)
-        return demo._merchant_rows(random.Random(seed), fake, 25, regions)
+        return demo._merchant_rows(random.Random(seed), demo.Pools.make(fake, 50), 25, regions, set())
 
     assert rows(11) == rows(11)
     assert rows(11) != rows(12)
 
 
 def test_jobs_run_once_records_the_run(app: Flask) -> None:
-    code, output = run(app, "jobs", "list")
+    _, output = run(app, "jobs", "list")
     assert "jobs.heartbeat" in output
     assert run(app, "jobs", "run-once", "jobs.heartbeat")[0] == 0
     last = db.session.scalars(sa.select(JobRun).order_by(JobRun.id.desc())).first()
