@@ -11,7 +11,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from faker import Faker
@@ -300,7 +300,7 @@ def generate(*, merchants: int, seed: int, progress: bool = False) -> dict[str, 
             instruments = _instrument_rows(rng, [(r.id, r.sector_code) for r in created], types, today)
             if instruments:
                 # Core insert of plain rows: executemany without the ORM's per-row bookkeeping.
-                db.session.execute(sa.insert(Instrument.__table__), instruments)
+                db.session.execute(sa.insert(cast(sa.Table, Instrument.__table__)), instruments)
             instrument_total += len(instruments)
             db.session.commit()
             bar.update(len(rows))
