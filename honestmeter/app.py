@@ -85,9 +85,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_domains(app: Flask) -> None:
-    from honestmeter import auth, console, inspections, instruments, jobs, merchants, public
+    from honestmeter import auth, console, inspections, instruments, jobs, ledger, merchants, public
 
-    for domain in (auth, merchants, instruments, inspections, console, public, jobs):
+    for domain in (ledger, auth, merchants, instruments, inspections, console, public, jobs):
         domain.init_app(app)
     from honestmeter import cli
 
@@ -102,9 +102,7 @@ def register_errorhandlers(app: Flask) -> None:
     def domain_error(err: DomainError) -> Any:
         if wants_json():
             return {"error": err.message, "field": err.field}, err.status_code
-        return render_template(
-            "errors/error.html", code=err.status_code, message=err.message
-        ), err.status_code
+        return render_template("errors/error.html", code=err.status_code, message=err.message), err.status_code
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException) -> Any:

@@ -41,6 +41,12 @@ class Config:
     SQLALCHEMY_DATABASE_URI: str = ""
     SECRET_KEY: str = ""
     LEDGER_CHAIN: str = "embedded"
+    # The log's name in its checkpoints; make it unique per deployment (e.g. the bureau's domain).
+    LEDGER_ORIGIN: str = "honestmeter.local/ledger"
+    LEDGER_SIGNING_KEY: str = ""  # base64 Ed25519 seed; unset → generated once under var/ledger/
+    LEDGER_PRIVATE_KEY: str = ""  # hex key of the anchoring account on an external node
+    LEDGER_ANVIL_PORT: int = 8545
+    LEDGER_ANCHOR_SECONDS: int = 60
     HONESTMETER_ENV: str = "development"
     # A regulator may let merchant accounts activate without review (small pilots); off by default.
     AUTO_APPROVE_MERCHANTS: bool = False
@@ -71,6 +77,11 @@ class Config:
             SQLALCHEMY_DATABASE_URI=normalize_database_url(database_url),
             SECRET_KEY=environ.get("SECRET_KEY") or "",
             LEDGER_CHAIN=environ.get("LEDGER_CHAIN", "embedded"),
+            LEDGER_ORIGIN=environ.get("LEDGER_ORIGIN", cls.LEDGER_ORIGIN),
+            LEDGER_SIGNING_KEY=environ.get("LEDGER_SIGNING_KEY", ""),
+            LEDGER_PRIVATE_KEY=environ.get("LEDGER_PRIVATE_KEY", ""),
+            LEDGER_ANVIL_PORT=int(environ.get("LEDGER_ANVIL_PORT", cls.LEDGER_ANVIL_PORT)),
+            LEDGER_ANCHOR_SECONDS=int(environ.get("LEDGER_ANCHOR_SECONDS", cls.LEDGER_ANCHOR_SECONDS)),
             HONESTMETER_ENV=env,
             AUTO_APPROVE_MERCHANTS=_bool(environ.get("AUTO_APPROVE_MERCHANTS"), False),
             RATELIMIT_STORAGE_URI=environ.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -22,8 +22,11 @@ from honestmeter.auth import passwords
 from honestmeter.auth.models import AccountStatus, Role, User
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Inspector
+from honestmeter.instruments import records as instrument_records
 from honestmeter.instruments.cycle import next_due
 from honestmeter.instruments.models import Instrument, InstrumentStatus, InstrumentType, InstrumentUse
+from honestmeter.ledger import services as ledger
+from honestmeter.merchants import records as merchant_records
 from honestmeter.merchants import uscc
 from honestmeter.merchants.models import Merchant, MerchantStatus, Region
 
@@ -184,9 +187,7 @@ def _instrument_rows(
                     last = today - timedelta(days=age)
                 # Periodic instruments were first verified years before their latest verification.
                 first = (
-                    last - timedelta(days=365 * rng.randint(0, 5))
-                    if last and kind.cycle_kind == "periodic"
-                    else last
+                    last - timedelta(days=365 * rng.randint(0, 5)) if last and kind.cycle_kind == "periodic" else last
                 )
                 rows.append(
                     {
@@ -195,15 +196,9 @@ def _instrument_rows(
                         "serial_number": f"{type_code[:2].upper()}{merchant_id:07d}{n:03d}",
                         "maker": rng.choice(MAKERS),
                         "model": f"{rng.choice('ABCDEKLMT')}{rng.randint(10, 990)}",
-                        "location": rng.choice(
-                            ("收银台", "1号摊位", "前厅", "加油岛", "诊室", "验光室", "停车场")
-                        ),
-                        "use": InstrumentUse.MEDICAL
-                        if sector in ("medical", "optical")
-                        else InstrumentUse.TRADE,
-                        "status": InstrumentStatus.RETIRED
-                        if rng.random() < 0.02
-                        else InstrumentStatus.IN_USE,
+                        "location": rng.choice(("收银台", "1号摊位", "前厅", "加油岛", "诊室", "验光室", "停车场")),
+                        "use": InstrumentUse.MEDICAL if sector in ("medical", "optical") else InstrumentUse.TRADE,
+                        "status": InstrumentStatus.RETIRED if rng.random() < 0.02 else InstrumentStatus.IN_USE,
                         "first_verified_on": first,
                         "last_verified_on": last,
                         "certificate_no": f"JD{last:%Y%m}{rng.randint(0, 99999):05d}" if last else None,
@@ -284,6 +279,7 @@ def generate(*, merchants: int, seed: int, progress: bool = False) -> dict[str, 
     pools = Pools.make(fake)
     regions = list(db.session.scalars(sa.select(Region.code).where(Region.level == 3).order_by(Region.code)))
     types = {t.code: t for t in db.session.scalars(sa.select(InstrumentType))}
+    type_codes = {t.id: t.code for t in types.values()}
     taken = set(db.session.scalars(sa.select(Merchant.uscc)))
     today = clock.today()
 
@@ -292,15 +288,30 @@ def generate(*, merchants: int, seed: int, progress: bool = False) -> dict[str, 
         for start in range(0, merchants, BATCH):
             rows = _merchant_rows(rng, pools, min(BATCH, merchants - start), regions, taken)
             created = db.session.execute(
-                sa.insert(Merchant).returning(
-                    Merchant.id, Merchant.sector_code, sort_by_parameter_order=True
-                ),
+                sa.insert(Merchant).returning(Merchant.id, Merchant.sector_code, sort_by_parameter_order=True),
                 rows,
             ).all()
+            records = [
+                ledger.Record(merchant_records.RECORD_TYPE, str(r.id), merchant_records.public_data(row))
+                for r, row in zip(created, rows, strict=True)
+            ]
             instruments = _instrument_rows(rng, [(r.id, r.sector_code) for r in created], types, today)
             if instruments:
                 # Core insert of plain rows: executemany without the ORM's per-row bookkeeping.
-                db.session.execute(sa.insert(cast(sa.Table, Instrument.__table__)), instruments)
+                table = cast(sa.Table, Instrument.__table__)
+                ids = db.session.execute(
+                    sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), instruments
+                ).scalars()
+                records += [
+                    ledger.Record(
+                        instrument_records.RECORD_TYPE,
+                        str(instrument_id),
+                        instrument_records.public_data(row, type_codes[row["type_id"]]),
+                    )
+                    for instrument_id, row in zip(ids, instruments, strict=True)
+                ]
+            # Every published fact goes into the log in the same transaction as its row.
+            ledger.append_many(records)
             instrument_total += len(instruments)
             db.session.commit()
             bar.update(len(rows))

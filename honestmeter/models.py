@@ -4,6 +4,29 @@ from honestmeter.auth.models import User
 from honestmeter.inspections.models import Inspector
 from honestmeter.instruments.models import Instrument, InstrumentType
 from honestmeter.jobs.models import JobRun
+from honestmeter.ledger.models import (
+    LedgerAnchor,
+    LedgerChain,
+    LedgerCheckpoint,
+    LedgerEntry,
+    LedgerHead,
+    LedgerNode,
+)
 from honestmeter.merchants.models import Merchant, Region, Sector
 
-__all__ = ["Inspector", "Instrument", "InstrumentType", "JobRun", "Merchant", "Region", "Sector", "User"]
+__all__ = [
+    "Inspector",
+    "Instrument",
+    "InstrumentType",
+    "JobRun",
+    "LedgerAnchor",
+    "LedgerChain",
+    "LedgerCheckpoint",
+    "LedgerEntry",
+    "LedgerHead",
+    "LedgerNode",
+    "Merchant",
+    "Region",
+    "Sector",
+    "User",
+]

@@ -26,9 +26,7 @@ def script_directory() -> ScriptDirectory:
 
 def drift(app: Flask) -> list[object]:
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
-        )
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
         return list(compare_metadata(context, db.metadata))
 
 

@@ -33,9 +33,7 @@ class User(UserMixin, TimestampMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
         # A merchant account always speaks for exactly one merchant; staff accounts for none.
-        sa.CheckConstraint(
-            "(role = 'merchant') = (merchant_id IS NOT NULL)", name="merchant_link_matches_role"
-        ),
+        sa.CheckConstraint("(role = 'merchant') = (merchant_id IS NOT NULL)", name="merchant_link_matches_role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

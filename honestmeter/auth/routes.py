@@ -76,9 +76,7 @@ def change_password() -> Any:
 @bp.route("/admin/accounts")
 @admin_required
 def pending_accounts() -> Any:
-    return render_template(
-        "auth/pending_accounts.html", users=services.pending_accounts(), form=DecisionForm()
-    )
+    return render_template("auth/pending_accounts.html", users=services.pending_accounts(), form=DecisionForm())
 
 
 @bp.route("/admin/accounts/<int:user_id>/approve", methods=["POST"])

@@ -113,9 +113,7 @@ def reject_account(user_id: int, *, decided_by: User, reason: str) -> User:
 def _check_credentials(username: str, password: str, now: datetime) -> User | None:
     """The user if the password matches; otherwise None, with the failure counted and committed."""
     with unit_of_work(db.session):
-        user = db.session.scalar(
-            sa.select(User).where(sa.func.lower(User.username) == username.strip().lower())
-        )
+        user = db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == username.strip().lower()))
         if user is None:
             passwords.verify_password(None, password)  # same cost as a real check
             return None
@@ -175,7 +173,5 @@ def load_user(session_id: str) -> User | None:
 
 def pending_accounts() -> list[User]:
     return list(
-        db.session.scalars(
-            sa.select(User).where(User.status == AccountStatus.PENDING).order_by(User.created_at)
-        )
+        db.session.scalars(sa.select(User).where(User.status == AccountStatus.PENDING).order_by(User.created_at))
     )

@@ -68,6 +68,4 @@ def profile_of(user: User) -> Inspector | None:
 
 
 def directory() -> list[Inspector]:
-    return list(
-        db.session.scalars(sa.select(Inspector).order_by(Inspector.active.desc(), Inspector.badge_number))
-    )
+    return list(db.session.scalars(sa.select(Inspector).order_by(Inspector.active.desc(), Inspector.badge_number)))

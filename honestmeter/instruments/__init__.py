@@ -6,6 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from honestmeter.instruments import records
     from honestmeter.instruments.routes import bp
+    from honestmeter.ledger.services import register_projection
 
     app.register_blueprint(bp)
+    register_projection(records.RECORD_TYPE, records.projection)

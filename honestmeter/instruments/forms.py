@@ -34,16 +34,10 @@ class InstrumentTypeForm(FlaskForm):
     )
     name = StringField(_l("名称"), validators=[DataRequired(), Length(max=100)])
     category = StringField(_l("类别"), validators=[DataRequired(), Length(max=50)])
-    mode = SelectField(
-        _l("管理方式"), choices=choices([(m.value, label) for m, label in MODE_LABELS.items()])
-    )
-    cycle_kind = SelectField(
-        _l("检定方式"), choices=choices([(k.value, label) for k, label in CYCLE_LABELS.items()])
-    )
+    mode = SelectField(_l("管理方式"), choices=choices([(m.value, label) for m, label in MODE_LABELS.items()]))
+    cycle_kind = SelectField(_l("检定方式"), choices=choices([(k.value, label) for k, label in CYCLE_LABELS.items()]))
     cycle_months = IntegerField(_l("检定周期（月）"), validators=[Optional(), NumberRange(min=1, max=240)])
-    service_life_months = IntegerField(
-        _l("使用期限（月）"), validators=[Optional(), NumberRange(min=1, max=600)]
-    )
+    service_life_months = IntegerField(_l("使用期限（月）"), validators=[Optional(), NumberRange(min=1, max=600)])
     regulation = StringField(_l("检定规程"), validators=[Optional(), Length(max=100)])
     note = StringField(_l("备注"), validators=[Optional(), Length(max=300)])
     active = BooleanField(_l("启用"), default=True)

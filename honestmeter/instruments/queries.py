@@ -46,9 +46,7 @@ def for_merchant(merchant_id: int) -> list[Instrument]:
         db.session.scalars(
             sa.select(Instrument)
             .where(Instrument.merchant_id == merchant_id)
-            .order_by(
-                Instrument.status, Instrument.next_due_on.is_(None), Instrument.next_due_on, Instrument.id
-            )
+            .order_by(Instrument.status, Instrument.next_due_on.is_(None), Instrument.next_due_on, Instrument.id)
         )
     )
 
@@ -79,6 +77,4 @@ def overdue_count(today: date | None = None) -> int:
 
 
 def catalogue() -> list[InstrumentType]:
-    return list(
-        db.session.scalars(sa.select(InstrumentType).order_by(InstrumentType.category, InstrumentType.code))
-    )
+    return list(db.session.scalars(sa.select(InstrumentType).order_by(InstrumentType.category, InstrumentType.code)))

@@ -49,9 +49,7 @@ def run_job(app: Flask, spec: registry.JobSpec) -> bool:
             ok, error = False, traceback.format_exc(limit=20)
             log.exception("job %s failed", spec.id)
         db.session.execute(
-            sa.update(JobRun)
-            .where(JobRun.id == run_id)
-            .values(finished_at=clock.utcnow(), ok=ok, error=error)
+            sa.update(JobRun).where(JobRun.id == run_id).values(finished_at=clock.utcnow(), ok=ok, error=error)
         )
         db.session.commit()
         db.session.remove()

@@ -6,6 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from honestmeter.ledger.services import register_projection
+    from honestmeter.merchants import records
     from honestmeter.merchants.routes import bp
 
     app.register_blueprint(bp)
+    register_projection(records.RECORD_TYPE, records.projection)

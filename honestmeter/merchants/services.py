@@ -9,6 +9,8 @@ from honestmeter.auth.models import AccountStatus, Role, User
 from honestmeter.db import unit_of_work
 from honestmeter.errors import NotFound, ValidationFailed
 from honestmeter.extensions import db
+from honestmeter.ledger import services as ledger
+from honestmeter.merchants import records
 from honestmeter.merchants import uscc as uscc_rules
 from honestmeter.merchants.models import Merchant, MerchantStatus, Region, Sector
 from honestmeter.merchants.queries import find_by_uscc
@@ -86,6 +88,7 @@ def add_merchant(facts: MerchantFacts, *, override_reason: str | None = None) ->
     _apply(merchant, facts, override_reason)
     db.session.add(merchant)
     db.session.flush()
+    ledger.publish(records.record_of(merchant))
     return merchant
 
 
@@ -103,6 +106,7 @@ def update_merchant(
         merchant = get_merchant(merchant_id)
         _apply(merchant, facts, override_reason)
         merchant.status = status
+        ledger.publish(records.record_of(merchant))
         return merchant
 
 

@@ -22,9 +22,7 @@ def home() -> Any:
     page = None
     if q or sector:
         page = paginate(merchant_queries.search_stmt(q, sector), request.args.get("page", 1, type=int))
-    return render_template(
-        "public/home.html", q=q, sector=sector, page=page, sectors=merchant_queries.sector_choices()
-    )
+    return render_template("public/home.html", q=q, sector=sector, page=page, sectors=merchant_queries.sector_choices())
 
 
 @bp.route("/merchants/<uscc>")

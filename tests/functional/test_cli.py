@@ -28,9 +28,7 @@ def run(app: Flask, *args: str) -> tuple[int, str]:
 
 def test_create_user_for_each_role(app: Flask) -> None:
     merchant = MerchantFactory()
-    assert (
-        run(app, "create-user", "--username", "chief", "--role", "admin", "--password", "Secret123")[0] == 0
-    )
+    assert run(app, "create-user", "--username", "chief", "--role", "admin", "--password", "Secret123")[0] == 0
     code, _ = run(
         app,
         "create-user",

@@ -128,9 +128,7 @@ def test_login_works_with_the_token_from_the_page(client: FlaskClient) -> None:
 
 def test_login_is_throttled_per_address(client: FlaskClient, app: Flask) -> None:
     limit = int(app.config["LOGIN_RATE_LIMIT"].split()[0])
-    codes = [
-        client.post("/login", data={"username": "x", "password": "y"}).status_code for _ in range(limit + 1)
-    ]
+    codes = [client.post("/login", data={"username": "x", "password": "y"}).status_code for _ in range(limit + 1)]
     assert codes[:limit] == [200] * limit
     assert codes[-1] == 429
 
@@ -164,18 +162,14 @@ def test_disabled_account_cannot_use_an_existing_session(client: FlaskClient, au
 )
 def test_next_parameter_cannot_redirect_off_site(client: FlaskClient, target: str) -> None:
     UserFactory(username="alice")
-    response = client.post(
-        "/login", query_string={"next": target}, data={"username": "alice", "password": "Passw0rd!"}
-    )
+    response = client.post("/login", query_string={"next": target}, data={"username": "alice", "password": "Passw0rd!"})
     assert response.headers["Location"] == "/admin/"
     assert client.get("/lang/en", query_string={"next": target}).headers["Location"] == "/"
 
 
 def test_next_parameter_returns_to_the_page_asked_for(client: FlaskClient) -> None:
     UserFactory(username="alice")
-    response = client.post(
-        "/login?next=/admin/merchants", data={"username": "alice", "password": "Passw0rd!"}
-    )
+    response = client.post("/login?next=/admin/merchants", data={"username": "alice", "password": "Passw0rd!"})
     assert response.headers["Location"] == "/admin/merchants"
 
 

@@ -141,7 +141,5 @@ def test_create_user_links_merchant_accounts_only() -> None:
         services.create_user(username="merchant1", password="Secret123", role=Role.MERCHANT)
     with pytest.raises(ValidationFailed, match="关联"):
         services.create_user(username="admin1", password="Secret123", role=Role.ADMIN, merchant=merchant)
-    user = services.create_user(
-        username="merchant1", password="Secret123", role=Role.MERCHANT, merchant=merchant
-    )
+    user = services.create_user(username="merchant1", password="Secret123", role=Role.MERCHANT, merchant=merchant)
     assert user.status is AccountStatus.ACTIVE and user.merchant is merchant

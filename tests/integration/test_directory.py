@@ -38,9 +38,7 @@ def test_checksum_failure_is_refused_with_the_expected_character() -> None:
 
 
 def test_regulator_override_accepts_a_checksum_failure_and_records_why() -> None:
-    merchant = services.register_merchant(
-        facts(FAILS_CHECKSUM), override_reason="经核对营业执照原件，代码真实有效"
-    )
+    merchant = services.register_merchant(facts(FAILS_CHECKSUM), override_reason="经核对营业执照原件，代码真实有效")
     assert merchant.uscc_override and merchant.uscc_override_reason.startswith("经核对")
 
 
@@ -92,9 +90,7 @@ def test_inspector_directory_entry_comes_with_an_account() -> None:
     assert inspector.user.status is AccountStatus.DISABLED
     with pytest.raises(ValidationFailed, match="执法证号已存在"):
         inspection_services.add_inspector(
-            inspection_services.InspectorFacts(
-                name="李", badge_number="JL-0001", region_code="440305", specialties=[]
-            ),
+            inspection_services.InspectorFacts(name="李", badge_number="JL-0001", region_code="440305", specialties=[]),
             username="li",
             password="Secret123",
         )

@@ -1,0 +1,192 @@
+"""Anchoring signed tree heads on an EVM chain: chain selection, the job, and chain checks.
+
+Runs from the scheduler after business transactions have committed (outbox): a node that is down
+delays anchoring with exponential back-off but never loses a leaf, because the leaves are already
+in the database and the next successful run anchors the newest checkpoint covering all of them.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import socket
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from honestmeter import clock
+from honestmeter.extensions import db
+from honestmeter.ledger import services
+from honestmeter.ledger.anvil import AnvilNode, find_anvil
+from honestmeter.ledger.chain import AnchorClient, ChainError, ChainUnavailable, Web3AnchorClient
+from honestmeter.ledger.models import LedgerAnchor, LedgerChain
+
+log = logging.getLogger(__name__)
+
+STATE_ID = 1
+MAX_BACKOFF = timedelta(minutes=10)
+_tester: AnchorClient | None = None
+_anvil: AnvilNode | None = None
+
+
+class ChainMismatch(ChainError):
+    """The chain no longer holds what this database anchored: reset, or a different chain."""
+
+
+# ---------------------------------------------------------------- which chain
+
+
+def _port_open(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def embedded_url() -> str:
+    return f"http://127.0.0.1:{current_app.config['LEDGER_ANVIL_PORT']}"
+
+
+def start_embedded_chain() -> str:
+    """Start (or restart) the supervised anvil node of the embedded default; returns its URL.
+
+    State lives in var/chain/ and is dumped every second (--state-interval 1), so a crash loses at
+    most the last second, and anything lost is re-anchored from the database on the next run.
+    """
+    global _anvil  # noqa: PLW0603 — one supervised node per process
+    url = embedded_url()
+    if _anvil is not None and _anvil.alive():
+        return url
+    if _anvil is None and _port_open(url):
+        return url  # another process of this deployment (serve or scheduler) supervises it
+    binary = find_anvil(Path(current_app.root_path).parent)
+    if binary is None:
+        raise ChainUnavailable("未找到本地区块链节点 anvil，请先运行 make install")
+    if _anvil is None:
+        _anvil = AnvilNode(
+            binary,
+            Path(current_app.config["VAR_DIR"]) / "chain",
+            port=int(current_app.config["LEDGER_ANVIL_PORT"]),
+        )
+        atexit.register(_anvil.stop)
+    _anvil.ensure_running()
+    return url
+
+
+def client() -> AnchorClient:
+    """The chain named by LEDGER_CHAIN: embedded (supervised anvil), http(s)://… or eth-tester."""
+    global _tester  # noqa: PLW0603 — the in-process test chain lives as long as the process
+    chain = str(current_app.config["LEDGER_CHAIN"])
+    if chain == "eth-tester":
+        if _tester is None:
+            _tester = Web3AnchorClient.eth_tester()
+        return _tester
+    if chain == "embedded":
+        return Web3AnchorClient.connect(start_embedded_chain())
+    if chain.startswith(("http://", "https://")):
+        return Web3AnchorClient.connect(chain, private_key=current_app.config.get("LEDGER_PRIVATE_KEY") or None)
+    raise ChainError(f"unknown LEDGER_CHAIN {chain!r}: use embedded, http(s)://… or eth-tester")
+
+
+# ---------------------------------------------------------------- state and checks
+
+
+def chain_state() -> LedgerChain:
+    state = db.session.get(LedgerChain, STATE_ID)
+    if state is None:
+        state = LedgerChain(id=STATE_ID, failures=0)
+        db.session.add(state)
+        db.session.commit()
+    return state
+
+
+def check_chain(chain: AnchorClient, state: LedgerChain, *, all_anchors: bool = False) -> list[str]:
+    """What is wrong between this database and the chain (empty list: consistent).
+
+    Checks the chain id, that the contract code is still there, and that the chain still holds the
+    newest anchored root (or every anchored root, for the audit).
+    """
+    if state.contract is None or state.chain_id is None:
+        return []
+    problems = []
+    chain_id = chain.chain_id()
+    if chain_id != state.chain_id:
+        problems.append(f"链标识不符：数据库记录为 {state.chain_id}，当前节点为 {chain_id}（连接到了其他链）")
+        return problems
+    if not chain.has_code(state.contract):
+        problems.append(f"锚定合约 {state.contract} 在链上不存在（链可能已被重置）")
+        return problems
+    query = db.select(LedgerAnchor).order_by(LedgerAnchor.tree_size.desc())
+    anchors = db.session.scalars(query if all_anchors else query.limit(1))
+    for anchor in anchors:
+        on_chain = chain.root_at(state.contract, anchor.tree_size)
+        if on_chain != anchor.root_hash:
+            problems.append(
+                f"链上树规模 {anchor.tree_size} 的根哈希与数据库不符"
+                f"（链上 {on_chain.hex()}，数据库 {anchor.root_hash.hex()}）"
+            )
+    return problems
+
+
+def _ensure_contract(chain: AnchorClient, state: LedgerChain) -> str:
+    if state.contract is None:
+        address = chain.deploy()
+        state.chain_id, state.contract, state.deployed_at = chain.chain_id(), address, clock.utcnow()
+        db.session.commit()
+        log.info("deployed AnchorRegistry at %s on chain %s", address, state.chain_id)
+        return address
+    problems = check_chain(chain, state)
+    if problems:
+        state.alarm = "；".join(problems)
+        db.session.commit()
+        raise ChainMismatch(state.alarm)
+    return state.contract
+
+
+# ---------------------------------------------------------------- the job
+
+
+def anchor_pending() -> str:
+    """Sign the newest tree head and anchor it if leaves are pending. Idempotent; returns what it did."""
+    checkpoint = services.sign_checkpoint()
+    if checkpoint is None:
+        return "empty"
+    latest = services.latest_anchor()
+    if latest is not None and latest.tree_size >= checkpoint.tree_size:
+        return "up-to-date"
+    state = chain_state()
+    now = clock.utcnow()
+    if state.next_attempt_at is not None and state.next_attempt_at > now:
+        return "backing-off"
+    try:
+        chain = client()
+        address = _ensure_contract(chain, state)
+        receipt = chain.anchor(address, checkpoint.tree_size, checkpoint.root_hash)
+    except ChainUnavailable as err:
+        db.session.rollback()
+        state.failures += 1
+        state.next_attempt_at = now + min(timedelta(seconds=2**state.failures), MAX_BACKOFF)
+        state.last_error = str(err)
+        db.session.commit()
+        log.warning("anchoring delayed (%s failures): %s", state.failures, err)
+        return "node-unavailable"
+    db.session.add(
+        LedgerAnchor(
+            tree_size=checkpoint.tree_size,
+            root_hash=checkpoint.root_hash,
+            chain_id=state.chain_id,
+            contract=address,
+            tx_hash=receipt.tx_hash,
+            block_number=receipt.block_number,
+            block_time=receipt.block_time,
+            gas_used=receipt.gas_used,
+            anchored_at=now,
+        )
+    )
+    state.failures, state.next_attempt_at, state.last_error, state.alarm = 0, None, None, None
+    db.session.commit()
+    return "anchored"
