@@ -15,6 +15,19 @@ from honestmeter.app import create_app
 log = logging.getLogger("honestmeter")
 
 
+def _start_chain() -> None:
+    """Embedded default: start the supervised local chain node now rather than at the first anchor."""
+    if current_app.config["LEDGER_CHAIN"] != "embedded":
+        return
+    from honestmeter.ledger import anchoring
+    from honestmeter.ledger.chain import ChainError
+
+    try:
+        click.echo(f"honestmeter: ledger chain {anchoring.start_embedded_chain()}")
+    except ChainError as err:  # the site still serves; anchoring retries with back-off
+        click.echo(f"honestmeter: ledger chain not started: {err}", err=True)
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -28,6 +41,7 @@ def serve(host: str, port: int, threads: int, no_scheduler: bool) -> None:
     from honestmeter.jobs import scheduler as jobs
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _start_chain()
     sched = None
     if not no_scheduler:
         sched = jobs.build(app, blocking=False)
@@ -47,6 +61,7 @@ def scheduler() -> None:
     from honestmeter.jobs import scheduler as jobs
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _start_chain()
     sched = jobs.build(app, blocking=True)
 
     def stop(*_: Any) -> None:
@@ -149,9 +164,16 @@ def demo_data(count: int, seed: int, if_empty: bool) -> None:
     if if_empty and demo.has_merchants():
         click.echo("demo-data: database already has merchants; nothing to do")
         return
+    from honestmeter.ledger import anchoring
+    from honestmeter.ledger.chain import ChainError
+
     summary = demo.generate(merchants=count, seed=seed, progress=True)
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
+    try:
+        click.echo(f"ledger: {anchoring.anchor_pending()}")
+    except ChainError as err:
+        click.echo(f"ledger: not anchored yet ({err}); the scheduler retries", err=True)
 
 
 def init_app(app: Flask) -> None:

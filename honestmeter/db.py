@@ -93,8 +93,12 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn: sa.Connection) -> None:
+    # IMMEDIATE takes the write lock up front (waiting up to busy_timeout). A deferred transaction
+    # that reads and then writes fails at once with SQLITE_BUSY when another connection wrote in
+    # between (its snapshot is stale), which no timeout can cure. Readers are not blocked in WAL
+    # mode; writers queue, which is the right trade for the single-node embedded default.
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from honestmeter.extensions import db
 from honestmeter.inspections.models import Inspector
 from honestmeter.instruments import queries as instrument_queries
 from honestmeter.jobs import queries as job_queries
+from honestmeter.ledger.services import ledger_status
 from honestmeter.merchants.models import Merchant, Sector
 from honestmeter.security import admin_required, merchant_required
 
@@ -54,5 +55,6 @@ def dashboard() -> Any:
         by_sector=by_sector,
         largest=largest,
         scheduler=job_queries.heartbeat(),
+        ledger=ledger_status(),
         now=clock.utcnow(),
     )

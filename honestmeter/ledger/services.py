@@ -264,6 +264,24 @@ def anchor_for(size: int) -> LedgerAnchor | None:
     return db.session.get(LedgerAnchor, size)
 
 
+def ledger_status() -> dict[str, Any]:
+    """For dashboards: size, anchored size, leaves waiting, and any chain alarm or anchoring error."""
+    from honestmeter.ledger.models import LedgerChain
+
+    anchored = latest_anchor()
+    state = db.session.get(LedgerChain, 1)
+    return {
+        "size": tree_size(),
+        "anchored": anchored.tree_size if anchored else 0,
+        "anchored_at": anchored.anchored_at if anchored else None,
+        "pending": pending_leaves(),
+        "alarm": state.alarm if state else None,
+        "error": state.last_error if state else None,
+        "chain_id": state.chain_id if state else None,
+        "contract": state.contract if state else None,
+    }
+
+
 def pending_leaves() -> int:
     anchored = latest_anchor()
     return tree_size() - (anchored.tree_size if anchored else 0)

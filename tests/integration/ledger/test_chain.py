@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -61,9 +61,14 @@ def contract(chain: Web3AnchorClient) -> str:
     return chain.deploy()
 
 
+def _accounts(chain: Web3AnchorClient) -> list[str]:
+    """The node's unlocked accounts (web3 types them as a one-element tuple)."""
+    return list(chain.web3.eth.accounts)
+
+
 def _second_account(chain: Web3AnchorClient) -> Web3AnchorClient:
     """The same node, sending from its second unlocked account (eth-tester and anvil both have ten)."""
-    return chain.as_account(chain.web3.eth.accounts[1])
+    return chain.as_account(_accounts(chain)[1])
 
 
 def _anchored_events(chain: Web3AnchorClient, contract: str, tx_hash: str) -> list[tuple[int, bytes]]:
@@ -83,7 +88,7 @@ def test_deploy(chain: Web3AnchorClient, contract: str) -> None:
     assert chain.is_submitter(contract, chain.account())
     assert chain.latest_tree_size(contract) == 0
     assert chain.root_at(contract, 1) == bytes(32)
-    assert not chain.has_code(chain.web3.eth.accounts[5])
+    assert not chain.has_code(_accounts(chain)[5])
     assert chain.chain_id() == chain.web3.eth.chain_id
 
 
@@ -201,7 +206,7 @@ def test_only_submitters_anchor_and_only_the_owner_authorises(chain: Web3AnchorC
 
 def test_locally_signed_transactions(chain: Web3AnchorClient, contract: str, request: pytest.FixtureRequest) -> None:
     signer_address = Account.from_key(SIGNER_KEY).address
-    funder = chain.web3.eth.accounts[2]
+    funder = _accounts(chain)[2]
     tx = chain.web3.eth.send_transaction({"from": funder, "to": signer_address, "value": Web3.to_wei(1, "ether")})
     chain.web3.eth.wait_for_transaction_receipt(tx)
     if request.node.callspec.params["chain"] == "anvil":
@@ -219,7 +224,10 @@ def test_locally_signed_transactions(chain: Web3AnchorClient, contract: str, req
 
 
 def test_gas_per_anchor(
-    chain: Web3AnchorClient, contract: str, record_property: pytest.RecordProperty, request: pytest.FixtureRequest
+    chain: Web3AnchorClient,
+    contract: str,
+    record_property: Callable[[str, object], None],
+    request: pytest.FixtureRequest,
 ) -> None:
     root = bytes(range(1, 33))  # 32 non-zero bytes, as a random hash nearly always is
     receipt = chain.anchor(contract, 1000, root)
@@ -249,7 +257,7 @@ def test_unknown_transaction_has_no_receipt(chain: Web3AnchorClient) -> None:
 
 
 def test_receipt_of_a_non_anchor_transaction_is_an_error(chain: Web3AnchorClient, contract: str) -> None:
-    tx_hash = chain.set_submitter(contract, chain.web3.eth.accounts[3], True)
+    tx_hash = chain.set_submitter(contract, _accounts(chain)[3], True)
     with pytest.raises(ChainError, match="not anchor"):
         chain.receipt(tx_hash)
 
