@@ -49,21 +49,17 @@ def _locked_head() -> LedgerHead:
     """Take the appenders' lock: leaves get numbers in commit order, with no gaps.
 
     On PostgreSQL the row lock (FOR UPDATE) is held until the caller commits, so a second writer
-    waits and then sees the first one's leaves. SQLite has one writer at a time anyway; touching the
-    row first takes its write lock before anything is computed.
+    waits and then sees the first one's leaves. SQLite transactions already hold the database's
+    write lock from their start (BEGIN IMMEDIATE, see honestmeter.db).
     """
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(sa.update(LedgerHead).where(LedgerHead.id == HEAD_ID).values(size=LedgerHead.size))
     head = db.session.scalar(
         sa.select(LedgerHead)
         .where(LedgerHead.id == HEAD_ID)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    if head is None:
-        db.session.execute(sa.insert(LedgerHead).values(id=HEAD_ID, size=0, frontier=b"", updated_at=clock.utcnow()))
-        head = db.session.get(LedgerHead, HEAD_ID, with_for_update=True, populate_existing=True)
-        assert head is not None  # noqa: S101 — just inserted in this transaction
+    if head is None:  # created by the migration that made the table
+        raise RuntimeError("ledger_head row missing: run `honestmeter db upgrade`")
     return head
 
 

@@ -1,4 +1,7 @@
-"""ledger entries, nodes, head, checkpoints, anchors and chain binding
+"""create ledger tables: entries, nodes, head, checkpoints, anchors and chain binding
+
+The single head row is created here, so concurrent first appenders only ever lock it, never race
+to insert it.
 
 Revision ID: a71461dc6cad
 Revises: a1c3e5f7b9d2
@@ -8,6 +11,8 @@ Safety: this runs while the previous release still serves traffic. Keep it compa
 code (add before you remove), take no long locks on large tables (lock_timeout is 4 s on
 PostgreSQL), and write data changes with sa.table()/sa.column() stubs, never the app's models.
 """
+
+from datetime import datetime
 
 from alembic import op
 import sqlalchemy as sa
@@ -80,6 +85,14 @@ def upgrade():
     sa.Column('hash', sa.LargeBinary(length=32), nullable=False),
     sa.PrimaryKeyConstraint('level', 'idx', name=op.f('pk_ledger_nodes'))
     )
+    head = sa.table(
+        "ledger_head",
+        sa.column("id", sa.Integer),
+        sa.column("size", sa.BigInteger),
+        sa.column("frontier", sa.LargeBinary),
+        sa.column("updated_at", sa.DateTime),
+    )
+    op.bulk_insert(head, [{"id": 1, "size": 0, "frontier": b"", "updated_at": datetime(2026, 11, 23)}])
 
 
 def downgrade():
