@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 from typing import Any
 
 import click
@@ -47,6 +48,9 @@ def serve(host: str, port: int, threads: int, no_scheduler: bool) -> None:
         sched = jobs.build(app, blocking=False)
         sched.start()
     click.echo(f"honestmeter: http://{host}:{port}/")
+    # SIGTERM (systemd, a test harness) ends the process through SystemExit, so exit handlers stop
+    # the supervised chain node cleanly and it dumps its state.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="honestmeter")
     finally:

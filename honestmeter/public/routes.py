@@ -7,7 +7,9 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from honestmeter.instruments import queries as instrument_queries
+from honestmeter.ledger import services as ledger
 from honestmeter.merchants import queries as merchant_queries
+from honestmeter.merchants import records as merchant_records
 from honestmeter.security import public, safe_next
 from honestmeter.web import paginate
 
@@ -32,7 +34,8 @@ def merchant(uscc: str) -> Any:
     if found is None:
         abort(404)
     instruments = [(i, instrument_queries.state_of(i)) for i in instrument_queries.for_merchant(found.id)]
-    return render_template("public/merchant.html", merchant=found, instruments=instruments)
+    record = ledger.latest_record(merchant_records.RECORD_TYPE, str(found.id))
+    return render_template("public/merchant.html", merchant=found, instruments=instruments, record=record)
 
 
 @bp.route("/lang/<code>")

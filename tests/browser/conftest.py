@@ -42,11 +42,13 @@ def _honestmeter(env: dict[str, str], *args: str) -> None:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("live")
     with empty_database(tmp) as url:
+        # The embedded default, as `make run` has it: a supervised anvil node with its state in var/.
         env = {
             **os.environ,
             "DATABASE_URL": url,
             "HONESTMETER_VAR_DIR": str(tmp / "var"),
-            "LEDGER_CHAIN": "eth-tester",
+            "LEDGER_CHAIN": "embedded",
+            "LEDGER_ANVIL_PORT": str(_free_port()),
         }
         _honestmeter(env, "db", "upgrade")
         _honestmeter(env, "demo-data", "--merchants", "60", "--seed", "3")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -94,3 +96,36 @@ def test_english_on_request(desktop: Page, live_server: str) -> None:
     expect(desktop.get_by_role("heading", name="Sign in")).to_be_visible()
     desktop.get_by_role("link", name="中文").click()
     expect(desktop.get_by_role("heading", name="登录")).to_be_visible()
+
+
+def test_verify_page_checks_an_anchored_record_in_the_browser(desktop: Page, live_server: str) -> None:
+    entry = desktop.request.get(f"{live_server}/api/v1/ledger/entries/3").json()
+    desktop.goto(f"{live_server}/verify?leaf={entry['leaf_hash']}")
+    result = desktop.locator("#result")
+    expect(result).to_have_attribute("data-valid", "true")
+    expect(desktop.get_by_role("heading", name="验证通过")).to_be_visible()
+    expect(result.locator("li.pass")).to_have_count(5)
+    expect(result.locator("li.pass").last).to_contain_text("已锚定在链 31337")
+    shot(desktop, "verify-valid")
+
+
+def test_verify_page_rejects_a_tampered_bundle(desktop: Page, live_server: str) -> None:
+    entry = desktop.request.get(f"{live_server}/api/v1/ledger/entries/5").json()
+    bundle = desktop.request.get(f"{live_server}/api/v1/ledger/bundle/{entry['leaf_hash']}").json()
+    bundle["audit_path"][0] = "00" * 32
+    desktop.goto(f"{live_server}/verify")
+    desktop.get_by_label("记录证明包（JSON）").fill(json.dumps(bundle))
+    desktop.get_by_role("button", name="验证", exact=True).click()
+    result = desktop.locator("#result")
+    expect(result).to_have_attribute("data-valid", "false")
+    expect(result.locator("li.fail")).to_contain_text("默克尔包含证明")
+    shot(desktop, "verify-tampered")
+
+
+def test_verify_page_accepts_a_bundle_file(desktop: Page, live_server: str, tmp_path: Path) -> None:
+    entry = desktop.request.get(f"{live_server}/api/v1/ledger/entries/0").json()
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(desktop.request.get(f"{live_server}/api/v1/ledger/bundle/{entry['leaf_hash']}").json()))
+    desktop.goto(f"{live_server}/verify")
+    desktop.locator("#bundle-file").set_input_files(str(path))
+    expect(desktop.locator("#result")).to_have_attribute("data-valid", "true")

@@ -205,3 +205,20 @@ def test_errors_render_in_chinese(client: FlaskClient) -> None:
 def test_uploads_over_the_size_limit_are_refused(client: FlaskClient, app: Flask) -> None:
     payload = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     assert client.post("/register", data=payload, content_type="application/octet-stream").status_code == 413
+
+
+def test_public_merchant_page_links_its_ledger_record(client: FlaskClient) -> None:
+    from honestmeter.merchants import services as merchant_services
+
+    merchant = merchant_services.register_merchant(
+        merchant_services.MerchantFacts(
+            uscc="91350200776049653A",
+            name="鹭江商行",
+            sector_code="retail",
+            region_code="350203",
+            address="厦门市思明区",
+            legal_representative="林八",
+        )
+    )
+    page = text(client.get(f"/merchants/{merchant.uscc}"))
+    assert re.search(r'href="/verify\?leaf=[0-9a-f]{64}"', page)
