@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -38,8 +39,22 @@ def _honestmeter(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "-m", "honestmeter", *args], env=env, check=True, capture_output=True)
 
 
+@dataclass(frozen=True)
+class Live:
+    url: str
+    env: dict[str, str]  # what the server runs with, so a test can use the same CLI against it
+
+    def cli(self, *args: str) -> None:
+        _honestmeter(self.env, *args)
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(live: Live) -> str:
+    return live.url
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("live")
     with empty_database(tmp) as url:
         # The embedded default, as `make run` has it: a supervised anvil node with its state in var/.
@@ -71,7 +86,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                     raise RuntimeError(f"server did not start:\n{log.read_text()}") from None
                 time.sleep(0.1)
         try:
-            yield f"http://127.0.0.1:{port}"
+            yield Live(f"http://127.0.0.1:{port}", env)
         finally:
             server.terminate()
             server.wait(timeout=10)

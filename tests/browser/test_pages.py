@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from honestmeter import demo
-from tests.browser.conftest import shot
+from tests.browser.conftest import Live, shot
 
 pytestmark = pytest.mark.browser
 
@@ -129,3 +131,33 @@ def test_verify_page_accepts_a_bundle_file(desktop: Page, live_server: str, tmp_
     desktop.goto(f"{live_server}/verify")
     desktop.locator("#bundle-file").set_input_files(str(path))
     expect(desktop.locator("#result")).to_have_attribute("data-valid", "true")
+
+
+RECORD_FILE = """
+import sys, hashlib
+from honestmeter import create_app
+from honestmeter.extensions import db
+from honestmeter.ledger import services
+data = open(sys.argv[1], "rb").read()
+app = create_app()
+with app.app_context():
+    digest = hashlib.sha256(data).digest()
+    services.append(services.Record("notice", "browser-test", {"sha256": digest.hex()}, file_sha256=digest))
+    db.session.commit()
+"""
+
+
+def test_verify_page_finds_a_dropped_pdf_by_its_hash(desktop: Page, live: Live, tmp_path: Path) -> None:
+    pdf = tmp_path / "notice.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n% honestmeter browser test notice\n%%EOF\n")
+    subprocess.run([sys.executable, "-c", RECORD_FILE, str(pdf)], env=live.env, check=True)
+    live.cli("ledger", "anchor")
+    desktop.goto(f"{live.url}/verify")
+    desktop.locator("#bundle-file").set_input_files(str(pdf))
+    expect(desktop.locator("#result")).to_have_attribute("data-valid", "true")
+    expect(desktop.locator("#result-record")).to_contain_text('"type": "notice"')
+    other = tmp_path / "unknown.pdf"
+    other.write_bytes(b"%PDF-1.7\n% never published\n%%EOF\n")
+    desktop.locator("#bundle-file").set_input_files(str(other))
+    expect(desktop.locator("#result")).to_have_attribute("data-valid", "false")
+    expect(desktop.locator("#result li.fail")).to_contain_text("未找到对应的账本记录")

@@ -114,3 +114,43 @@ def test_verify_page_embeds_the_log_key_and_no_inline_script(client: FlaskClient
     page = client.get("/verify?leaf=" + "ab" * 32).get_data(as_text=True)
     assert keys.verifier_key() in page and 'data-leaf="' + "ab" * 32 in page
     assert "<script>" not in page
+
+
+def test_cli_audit_names_a_tampered_row_and_exits_1(app: Flask) -> None:
+    import sqlalchemy as sa
+
+    from honestmeter.merchants import services as merchant_services
+    from honestmeter.merchants.models import Merchant
+
+    merchant = merchant_services.register_merchant(
+        merchant_services.MerchantFacts(
+            uscc="91440101MA5CJQ4N59",
+            name="越秀粮油店",
+            sector_code="market",
+            region_code="440104",
+            address="广州市越秀区",
+            legal_representative="黄九",
+        )
+    )
+    anchoring.anchor_pending()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["ledger", "audit"]).exit_code == 0
+    db.session.execute(sa.update(Merchant).where(Merchant.id == merchant.id).values(address="被篡改的地址"))
+    result = runner.invoke(args=["ledger", "audit"])
+    assert result.exit_code == 1
+    assert f"merchant {merchant.id}" in result.output and "绕过系统改动" in result.output
+
+
+def test_dashboard_shows_the_ledger_and_a_chain_alarm(client: FlaskClient) -> None:
+    from tests.factories import UserFactory
+
+    seed(3)
+    anchoring.anchor_pending()
+    UserFactory(username="chief")
+    client.post("/login", data={"username": "chief", "password": "Passw0rd!"})
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "已上链锚定 3 条" in page and "区块链锚定告警" not in page
+    state = anchoring.chain_state()
+    state.alarm = "锚定合约在链上不存在（链可能已被重置）"
+    db.session.commit()
+    assert "锚定合约在链上不存在" in client.get("/admin/").get_data(as_text=True)
