@@ -15,6 +15,7 @@ from honestmeter.inspections.models import Inspector
 from honestmeter.instruments.models import Instrument, InstrumentType
 from honestmeter.merchants import uscc
 from honestmeter.merchants.models import Merchant
+from honestmeter.merchants.services import MerchantFacts
 
 PASSWORD = "Passw0rd!"
 _rng = random.Random(20261123)
@@ -82,3 +83,16 @@ class InstrumentFactory(Base):
     last_verified_on = date(2026, 6, 1)
     first_verified_on = date(2026, 6, 1)
     next_due_on = date(2027, 6, 1)
+
+
+def merchant_facts(**changes: str) -> MerchantFacts:
+    """What a merchant registers with; valid unless a test changes a field."""
+    base = {
+        "uscc": "91330100716105852F",
+        "name": "西湖眼镜店",
+        "sector_code": "optical",
+        "region_code": "330106",
+        "address": "杭州市西湖区文三路1号",
+        "legal_representative": "钱七",
+    }
+    return MerchantFacts(**{**base, **changes})

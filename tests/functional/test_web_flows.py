@@ -9,8 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from honestmeter.auth.models import AccountStatus
+from honestmeter.merchants import services as merchant_services
 from tests.conftest import Auth
-from tests.factories import InstrumentFactory, MerchantFactory, UserFactory
+from tests.factories import InstrumentFactory, MerchantFactory, UserFactory, merchant_facts
 
 REGISTRATION = {
     "uscc": "91440300708461136T",
@@ -208,17 +209,6 @@ def test_uploads_over_the_size_limit_are_refused(client: FlaskClient, app: Flask
 
 
 def test_public_merchant_page_links_its_ledger_record(client: FlaskClient) -> None:
-    from honestmeter.merchants import services as merchant_services
-
-    merchant = merchant_services.register_merchant(
-        merchant_services.MerchantFacts(
-            uscc="91350200776049653A",
-            name="鹭江商行",
-            sector_code="retail",
-            region_code="350203",
-            address="厦门市思明区",
-            legal_representative="林八",
-        )
-    )
+    merchant = merchant_services.register_merchant(merchant_facts())
     page = text(client.get(f"/merchants/{merchant.uscc}"))
     assert re.search(r'href="/verify\?leaf=[0-9a-f]{64}"', page)

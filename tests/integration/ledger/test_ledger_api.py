@@ -121,17 +121,9 @@ def test_cli_audit_names_a_tampered_row_and_exits_1(app: Flask) -> None:
 
     from honestmeter.merchants import services as merchant_services
     from honestmeter.merchants.models import Merchant
+    from tests.factories import merchant_facts
 
-    merchant = merchant_services.register_merchant(
-        merchant_services.MerchantFacts(
-            uscc="91440101MA5CJQ4N59",
-            name="越秀粮油店",
-            sector_code="market",
-            region_code="440104",
-            address="广州市越秀区",
-            legal_representative="黄九",
-        )
-    )
+    merchant = merchant_services.register_merchant(merchant_facts())
     anchoring.anchor_pending()
     runner = app.test_cli_runner()
     assert runner.invoke(args=["ledger", "audit"]).exit_code == 0

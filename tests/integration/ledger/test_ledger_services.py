@@ -14,15 +14,9 @@ from honestmeter.ledger import audit, bundle, checkpoint, keys, merkle, services
 from honestmeter.ledger.models import LedgerEntry
 from honestmeter.merchants import services as merchant_services
 from honestmeter.merchants.models import Merchant, MerchantStatus
+from tests.factories import merchant_facts
 
-FACTS = merchant_services.MerchantFacts(
-    uscc="91330100716105852F",
-    name="西湖眼镜店",
-    sector_code="optical",
-    region_code="330106",
-    address="杭州市西湖区文三路1号",
-    legal_representative="钱七",
-)
+FACTS = merchant_facts()
 
 
 def records(n: int, type_: str = "test") -> list[services.Record]:
