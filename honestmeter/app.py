@@ -85,9 +85,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_domains(app: Flask) -> None:
-    from honestmeter import auth, console, inspections, instruments, jobs, ledger, merchants, public
+    from honestmeter import auth, commitments, console, inspections, instruments, jobs, ledger, merchants, public
 
-    for domain in (ledger, auth, merchants, instruments, inspections, console, public, jobs):
+    for domain in (ledger, auth, merchants, instruments, commitments, inspections, console, public, jobs):
         domain.init_app(app)
     from honestmeter import cli
 

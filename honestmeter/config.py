@@ -62,6 +62,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE: str = "Asia/Shanghai"
     LANGUAGES: tuple[str, ...] = ("zh", "en")
     SCHEDULER_HEARTBEAT_SECONDS: int = 60
+    COMMITMENT_VALID_MONTHS: int = 12
+    COMMITMENT_RENEW_DAYS: int = 30  # renewal opens this many days before the last valid day
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(default_factory=lambda: {"pool_pre_ping": True})
     TESTING: bool = False
     WTF_CSRF_ENABLED: bool = True
@@ -82,6 +84,8 @@ class Config:
             LEDGER_PRIVATE_KEY=environ.get("LEDGER_PRIVATE_KEY", ""),
             LEDGER_ANVIL_PORT=int(environ.get("LEDGER_ANVIL_PORT", cls.LEDGER_ANVIL_PORT)),
             LEDGER_ANCHOR_SECONDS=int(environ.get("LEDGER_ANCHOR_SECONDS", cls.LEDGER_ANCHOR_SECONDS)),
+            COMMITMENT_VALID_MONTHS=int(environ.get("COMMITMENT_VALID_MONTHS", cls.COMMITMENT_VALID_MONTHS)),
+            COMMITMENT_RENEW_DAYS=int(environ.get("COMMITMENT_RENEW_DAYS", cls.COMMITMENT_RENEW_DAYS)),
             HONESTMETER_ENV=env,
             AUTO_APPROVE_MERCHANTS=_bool(environ.get("AUTO_APPROVE_MERCHANTS"), False),
             RATELIMIT_STORAGE_URI=environ.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -20,10 +20,13 @@ from tqdm import tqdm
 from honestmeter import clock
 from honestmeter.auth import passwords
 from honestmeter.auth.models import AccountStatus, Role, User
+from honestmeter.commitments import records as commitment_records
+from honestmeter.commitments import services as commitment_services
+from honestmeter.commitments.models import Commitment, CommitmentStatus, CommitmentTemplate
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Inspector
 from honestmeter.instruments import records as instrument_records
-from honestmeter.instruments.cycle import next_due
+from honestmeter.instruments.cycle import add_months, next_due
 from honestmeter.instruments.models import Instrument, InstrumentStatus, InstrumentType, InstrumentUse
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants import records as merchant_records
@@ -214,6 +217,82 @@ def _instrument_rows(
     return rows
 
 
+SIGNER_TITLES = ("法定代表人", "负责人", "店长", "总经理")
+REVOKE_REASONS = ("经营场所变更，重新签署", "经营者申请撤销", "抽查发现违反承诺，监管部门撤销")
+
+
+def _commitments(
+    rng: random.Random,
+    created: Sequence[Any],
+    rows: Sequence[dict[str, Any]],
+    templates: dict[str, CommitmentTemplate],
+    today: date,
+) -> list[ledger.Record]:
+    """About half the merchants have signed: most valid, some expiring, expired or revoked."""
+    chosen = [
+        (merchant, row)
+        for merchant, row in zip(created, rows, strict=True)
+        if row["status"] == MerchantStatus.ACTIVE and rng.random() < 0.5
+    ]
+    if not chosen:
+        return []
+    months = 12
+    values = []
+    for merchant, row in chosen:
+        roll = rng.random()
+        if roll < 0.70:  # valid, signed within the last ten and a half months
+            signed = today - timedelta(days=rng.randint(0, 320))
+            status = CommitmentStatus.ACTIVE
+        elif roll < 0.80:  # valid but expiring within 30 days
+            signed = today - timedelta(days=rng.randint(336, 364))
+            status = CommitmentStatus.ACTIVE
+        elif roll < 0.92:  # not renewed
+            signed = today - timedelta(days=rng.randint(400, 700))
+            status = CommitmentStatus.EXPIRED
+        else:
+            signed = today - timedelta(days=rng.randint(30, 300))
+            status = CommitmentStatus.REVOKED
+        template = templates[row["sector_code"]]
+        until = add_months(signed, months) - timedelta(days=1)
+        values.append(
+            {
+                "merchant_id": merchant.id,
+                "template_id": template.id,
+                "text_sha256": template.text_sha256,
+                "signer_name": row["legal_representative"],
+                "signer_title": rng.choice(SIGNER_TITLES),
+                "signed_by_id": None,
+                "signed_at": datetime.combine(signed, time(9, 30), tzinfo=UTC),
+                "signed_from": None,
+                "valid_from": signed,
+                "valid_until": until,
+                "status": status,
+                "end_reason": rng.choice(REVOKE_REASONS) if status is CommitmentStatus.REVOKED else None,
+            }
+        )
+    table = cast(sa.Table, Commitment.__table__)
+    ids = db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), values).scalars()
+    return [
+        ledger.Record(
+            commitment_records.COMMITMENT_TYPE,
+            str(commitment_id),
+            commitment_records.commitment_public(
+                merchant_id=v["merchant_id"],
+                template=commitment_records.template_code(templates[row["sector_code"]]),
+                text_sha256=v["text_sha256"],
+                signer_name=v["signer_name"],
+                signer_title=v["signer_title"],
+                signed_on=v["valid_from"],
+                valid_from=v["valid_from"],
+                valid_until=v["valid_until"],
+                status=str(v["status"]),
+                end_reason=v["end_reason"],
+            ),
+        )
+        for commitment_id, v, (_, row) in zip(ids, values, chosen, strict=True)
+    ]
+
+
 def _accounts(rng: random.Random, pools: Pools, regions: list[str]) -> dict[str, int]:
     """Sign-in accounts for every role; skipped when they already exist (demo-data run twice)."""
     if db.session.scalar(sa.select(User.id).where(User.username == ADMIN[0])):
@@ -281,6 +360,11 @@ def generate(*, merchants: int, seed: int, progress: bool = False) -> dict[str, 
     types = {t.code: t for t in db.session.scalars(sa.select(InstrumentType))}
     type_codes = {t.id: t.code for t in types.values()}
     taken = set(db.session.scalars(sa.select(Merchant.uscc)))
+    commitment_services.seed_default_templates()
+    templates = {
+        t.sector_code: t
+        for t in db.session.scalars(sa.select(CommitmentTemplate).where(CommitmentTemplate.superseded_at.is_(None)))
+    }
     today = clock.today()
 
     instrument_total = 0
@@ -310,6 +394,7 @@ def generate(*, merchants: int, seed: int, progress: bool = False) -> dict[str, 
                     )
                     for instrument_id, row in zip(ids, instruments, strict=True)
                 ]
+            records += _commitments(rng, created, rows, templates, today)
             # Every published fact goes into the log in the same transaction as its row.
             ledger.append_many(records)
             instrument_total += len(instruments)

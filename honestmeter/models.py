@@ -1,6 +1,7 @@
 """Imports every domain's models so the metadata is complete (migrations, tests, drift checks)."""
 
 from honestmeter.auth.models import User
+from honestmeter.commitments.models import Commitment, CommitmentTemplate
 from honestmeter.inspections.models import Inspector
 from honestmeter.instruments.models import Instrument, InstrumentType
 from honestmeter.jobs.models import JobRun
@@ -15,6 +16,8 @@ from honestmeter.ledger.models import (
 from honestmeter.merchants.models import Merchant, Region, Sector
 
 __all__ = [
+    "Commitment",
+    "CommitmentTemplate",
     "Inspector",
     "Instrument",
     "InstrumentType",
