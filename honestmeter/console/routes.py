@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from honestmeter import clock
 from honestmeter.auth.models import AccountStatus, User
+from honestmeter.commitments import services as commitment_services
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Inspector
 from honestmeter.instruments import queries as instrument_queries
@@ -29,6 +30,7 @@ def portal() -> Any:
         "console/portal.html",
         merchant=merchant,
         attention=instrument_queries.needing_attention(merchant.id),
+        commitment=commitment_services.current_commitment(merchant.id),
     )
 
 

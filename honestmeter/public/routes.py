@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
+from honestmeter.commitments import records as commitment_records
+from honestmeter.commitments import services as commitment_services
 from honestmeter.instruments import queries as instrument_queries
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants import queries as merchant_queries
@@ -35,7 +37,19 @@ def merchant(uscc: str) -> Any:
         abort(404)
     instruments = [(i, instrument_queries.state_of(i)) for i in instrument_queries.for_merchant(found.id)]
     record = ledger.latest_record(merchant_records.RECORD_TYPE, str(found.id))
-    return render_template("public/merchant.html", merchant=found, instruments=instruments, record=record)
+    commitment = commitment_services.current_commitment(found.id)
+    commitment_record = (
+        ledger.latest_record(commitment_records.COMMITMENT_TYPE, str(commitment.id)) if commitment else None
+    )
+    return render_template(
+        "public/merchant.html",
+        merchant=found,
+        instruments=instruments,
+        record=record,
+        commitment=commitment,
+        commitment_record=commitment_record,
+        last_commitment=None if commitment else next(iter(commitment_services.history(found.id)), None),
+    )
 
 
 @bp.route("/lang/<code>")

@@ -187,3 +187,17 @@ def test_admin_publishes_a_new_version_through_the_form(client: FlaskClient) -> 
     )
     assert response.status_code == 302
     assert services.current_template("optical").points == ["第一条", "第二条"]  # type: ignore[union-attr]
+
+
+def test_public_page_and_portal_show_the_commitment(client: FlaskClient) -> None:
+    user = UserFactory(merchant_user=True, username="shown")
+    public = f"/merchants/{user.merchant.uscc}"
+    assert "尚未签署诚信计量承诺书" in client.get(public).get_data(as_text=True)
+    signed = services.sign_commitment(user, signature(user))
+    page = client.get(public).get_data(as_text=True)
+    assert f"有效期至 {signed.valid_until}" in page and "自觉遵守计量法律法规" in page
+    assert re.search(r'/verify\?leaf=[0-9a-f]{64}">验证承诺记录', page)
+    services.revoke_commitment(signed.id, by=user, reason="停业")
+    assert "已撤销" in client.get(public).get_data(as_text=True)
+    client.post("/login", data={"username": "shown", "password": PASSWORD})
+    assert "未签署或已失效" in client.get("/portal/").get_data(as_text=True)
