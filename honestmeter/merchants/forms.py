@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from honestmeter.merchants.models import MerchantStatus
@@ -51,3 +51,25 @@ class MerchantAdminForm(MerchantFactsForm):
     override_reason = StringField(
         _l("校验码例外说明（仅当真实代码未通过校验时填写）"), validators=[Optional(), Length(max=300)]
     )
+
+
+class ContactForm(FlaskForm):
+    contact_name = StringField(_l("联系人"), validators=[Optional(), Length(max=100)])
+    contact_phone = StringField(_l("联系电话"), validators=[Optional(), PHONE])
+    contact_email = EmailField(_l("电子邮箱"), validators=[Optional(), Length(max=254)])
+
+
+class ChangeRequestForm(FlaskForm):
+    """Registered facts, prefilled with the current values; only changed ones are requested."""
+
+    uscc = StringField(_l("统一社会信用代码"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("经营者名称"), validators=[DataRequired(), Length(max=200)])
+    sector_code = SelectField(_l("行业"), validators=[DataRequired()])
+    region_code = SelectField(_l("所在地区"), validators=[DataRequired()])
+    address = StringField(_l("经营场所地址"), validators=[DataRequired(), Length(max=300)])
+    legal_representative = StringField(_l("法定代表人/负责人"), validators=[DataRequired(), Length(max=100)])
+    reason = TextAreaField(_l("变更原因"), validators=[DataRequired(), Length(max=500)])
+
+
+class ChangeDecisionForm(FlaskForm):
+    note = TextAreaField(_l("审核意见"), validators=[Optional(), Length(max=500)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -70,3 +71,27 @@ class Merchant(TimestampMixin, Base):
     region: Mapped[Region] = relationship(lazy="joined")
     users: Mapped[list[User]] = relationship(back_populates="merchant")
     instruments: Mapped[list[Instrument]] = relationship(back_populates="merchant")
+
+
+class ChangeStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class MerchantChangeRequest(TimestampMixin, Base):
+    """A merchant's request to change registered facts; takes effect only when a regulator confirms."""
+
+    __tablename__ = "merchant_change_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(sa.ForeignKey("merchants.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    changes: Mapped[dict[str, str]] = mapped_column(sa.JSON)  # field → requested value
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    status: Mapped[ChangeStatus] = mapped_column(default=ChangeStatus.PENDING, index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(sa.String(500))
+
+    merchant: Mapped[Merchant] = relationship()

@@ -6,12 +6,20 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from honestmeter.errors import DomainError
 from honestmeter.merchants import queries, services
-from honestmeter.merchants.forms import MerchantAdminForm, MerchantFactsForm, RegisterForm
+from honestmeter.merchants.forms import (
+    ChangeDecisionForm,
+    ChangeRequestForm,
+    ContactForm,
+    MerchantAdminForm,
+    MerchantFactsForm,
+    RegisterForm,
+)
 from honestmeter.merchants.models import MerchantStatus
-from honestmeter.security import admin_required, public
+from honestmeter.security import admin_required, merchant_required, public
 from honestmeter.web import choices, grouped_choices, paginate, show_error
 
 bp = Blueprint("merchants", __name__)
@@ -105,3 +113,66 @@ def edit_merchant(merchant_id: int) -> Any:
             flash(_("已保存"), "success")
             return redirect(url_for("merchants.directory"))
     return render_template("merchants/edit.html", form=form, merchant=merchant)
+
+
+@bp.route("/portal/profile", methods=["GET", "POST"])
+@merchant_required
+def profile() -> Any:
+    merchant = current_user.merchant
+    contact = ContactForm(obj=merchant, prefix="contact")
+    change = ChangeRequestForm(obj=merchant, prefix="change")
+    change.sector_code.choices = choices(queries.sector_choices())
+    change.region_code.choices = grouped_choices(queries.region_choices())
+    action = request.form.get("action")
+    if action == "contact" and contact.validate_on_submit():
+        try:
+            services.update_contact(
+                merchant.id,
+                contact_name=contact.contact_name.data,
+                contact_phone=contact.contact_phone.data,
+                contact_email=contact.contact_email.data,
+            )
+        except DomainError as err:
+            show_error(contact, err)
+        else:
+            flash(_("联系方式已更新"), "success")
+            return redirect(url_for("merchants.profile"))
+    if action == "change" and change.validate_on_submit():
+        wanted = {f: change[f].data or "" for f in services.REGISTERED_FIELDS}
+        try:
+            services.request_change(current_user, changes=wanted, reason=change.reason.data or "")
+        except DomainError as err:
+            show_error(change, err)
+        else:
+            flash(_("变更申请已提交，监管部门确认后生效"), "success")
+            return redirect(url_for("merchants.profile"))
+    return render_template(
+        "merchants/profile.html",
+        merchant=merchant,
+        contact=contact,
+        change=change,
+        pending=services.pending_change(merchant.id),
+    )
+
+
+@bp.route("/admin/change-requests")
+@admin_required
+def change_requests() -> Any:
+    return render_template(
+        "merchants/change_requests.html", requests=services.pending_changes(), form=ChangeDecisionForm()
+    )
+
+
+@bp.route("/admin/change-requests/<int:request_id>/<any(approve,reject):decision>", methods=["POST"])
+@admin_required
+def decide_change(request_id: int, decision: str) -> Any:
+    form = ChangeDecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.decide_change(
+                request_id, by=current_user, approve=decision == "approve", note=form.note.data or ""
+            )
+            flash(_("已确认变更") if decision == "approve" else _("已驳回变更申请"), "success")
+        except DomainError as err:
+            show_error(None, err)
+    return redirect(url_for("merchants.change_requests"))

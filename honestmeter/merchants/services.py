@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
+from honestmeter import clock
 from honestmeter.auth import services as auth_services
 from honestmeter.auth.models import AccountStatus, Role, User
 from honestmeter.db import unit_of_work
-from honestmeter.errors import NotFound, ValidationFailed
+from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants import records
 from honestmeter.merchants import uscc as uscc_rules
-from honestmeter.merchants.models import Merchant, MerchantStatus, Region, Sector
+from honestmeter.merchants.models import (
+    ChangeStatus,
+    Merchant,
+    MerchantChangeRequest,
+    MerchantStatus,
+    Region,
+    Sector,
+)
 from honestmeter.merchants.queries import find_by_uscc
 
 
@@ -138,3 +148,95 @@ def register_account(
             phone=facts.contact_phone,
             email=facts.contact_email,
         )
+
+
+# ---------------------------------------------------------------- profile changes
+
+# Facts the regulator registered (they are public and in the ledger): changed only after review.
+REGISTERED_FIELDS = ("uscc", "name", "address", "legal_representative", "sector_code", "region_code")
+
+
+def update_contact(
+    merchant_id: int, *, contact_name: str | None, contact_phone: str | None, contact_email: str | None
+) -> Merchant:
+    """Contact details are private and the merchant's own to keep current; no review needed."""
+    with unit_of_work(db.session):
+        merchant = get_merchant(merchant_id)
+        merchant.contact_name = contact_name or None
+        merchant.contact_phone = contact_phone or None
+        merchant.contact_email = contact_email or None
+        return merchant
+
+
+def pending_change(merchant_id: int) -> MerchantChangeRequest | None:
+    return db.session.scalar(
+        sa.select(MerchantChangeRequest).where(
+            MerchantChangeRequest.merchant_id == merchant_id, MerchantChangeRequest.status == ChangeStatus.PENDING
+        )
+    )
+
+
+def _facts_of(merchant: Merchant, changes: dict[str, str]) -> MerchantFacts:
+    values = {field: getattr(merchant, field) for field in MerchantFacts.__dataclass_fields__}
+    return MerchantFacts(**{**values, **changes})
+
+
+def request_change(user: User, *, changes: dict[str, str], reason: str) -> MerchantChangeRequest:
+    """A merchant asks to change registered facts; checked now, applied when a regulator confirms."""
+    merchant = user.merchant
+    if merchant is None:
+        raise ValidationFailed("只有经营者账号可以申请变更登记信息")
+    wanted = {
+        k: v.strip()
+        for k, v in changes.items()
+        if k in REGISTERED_FIELDS and v is not None and v.strip() != str(getattr(merchant, k))
+    }
+    if not wanted:
+        raise ValidationFailed("没有需要变更的登记信息", field="name")
+    if not reason.strip():
+        raise ValidationFailed("请说明变更原因", field="reason")
+    with unit_of_work(db.session):
+        if pending_change(merchant.id) is not None:
+            raise InvalidTransition("已有一项变更申请正在审核，请等待审核结果")
+        if "uscc" in wanted:
+            wanted["uscc"] = check_uscc(wanted["uscc"])
+            other = find_by_uscc(wanted["uscc"])
+            if other is not None and other.id != merchant.id:
+                raise ValidationFailed("该统一社会信用代码已在名录库中", field="uscc")
+        _check_reference(_facts_of(merchant, wanted))
+        request = MerchantChangeRequest(
+            merchant_id=merchant.id, requested_by_id=user.id, changes=wanted, reason=reason.strip()
+        )
+        db.session.add(request)
+        return request
+
+
+def decide_change(request_id: int, *, by: User, approve: bool, note: str = "") -> MerchantChangeRequest:
+    """A regulator confirms (the change takes effect and is published) or refuses, with a note."""
+    with unit_of_work(db.session):
+        request = db.session.get(MerchantChangeRequest, request_id)
+        if request is None:
+            raise NotFound("变更申请不存在")
+        if request.status is not ChangeStatus.PENDING:
+            raise InvalidTransition("该申请已处理")
+        if not approve and not note.strip():
+            raise ValidationFailed("请填写不予变更的理由", field="reason")
+        if approve:
+            merchant = request.merchant
+            _apply(merchant, _facts_of(merchant, request.changes), merchant.uscc_override_reason)
+            db.session.flush()
+            ledger.publish(records.record_of(merchant))
+        request.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
+        request.decided_by_id, request.decided_at = by.id, clock.utcnow()
+        request.decision_note = note.strip() or None
+        return request
+
+
+def pending_changes() -> list[MerchantChangeRequest]:
+    return list(
+        db.session.scalars(
+            sa.select(MerchantChangeRequest)
+            .where(MerchantChangeRequest.status == ChangeStatus.PENDING)
+            .order_by(MerchantChangeRequest.created_at)
+        )
+    )

@@ -54,7 +54,10 @@ def world() -> dict[str, Any]:
             "leaf_index": leaf.leaf_index,
             "leaf_hash": leaf.leaf_hash.hex(),
             "sha256": ledger.sha256(pdf).hex(),
-            "commitment_id": 10**6,  # none: the view still runs its own lookup (404), past the access rules
+            # No such rows: the view still runs its own lookup (404), which is past the access rules.
+            "commitment_id": 10**6,
+            "request_id": 10**6,
+            "decision": "approve",
         },
     }
 
