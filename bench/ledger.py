@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask
@@ -49,6 +50,9 @@ GAS_BATCHES = (1, 100, 1_000)
 GAS_BAR = 50  # gas per record at 1,000 records per anchor
 GAS_RATIO_BAR = 500
 GAS_START_SIZE = 1_000_000  # anchored tree sizes start where a 1 M-leaf log would be (calldata bytes)
+
+T = TypeVar("T")
+Row = dict[str, Any]  # a baseline row: idx, hash, data
 
 # ------------------------------------------------------------------ figures
 
@@ -76,7 +80,8 @@ def report(name: str, measured: str, bar: str = "", ok: bool | None = None) -> N
 
 
 def section(title: str) -> None:
-    print(f"\n== {title}", flush=True)
+    # Other work on the machine moves these figures a lot on 2 cores: show it with each section.
+    print(f"\n== {title} (load average {os.getloadavg()[0]:.2f})", flush=True)
 
 
 # ------------------------------------------------------------------ records and databases
@@ -105,10 +110,10 @@ def make_record(rng: random.Random, i: int) -> services.Record:
     return services.Record("inspection.result", f"INS-{i:09d}", data)
 
 
-def baseline_rows(records: Sequence[services.Record]) -> list[dict[str, object]]:
+def baseline_rows(records: Sequence[services.Record]) -> list[Row]:
     """What a plain log table would hold for the same records: (index, leaf hash, canonical bytes)."""
     at = datetime(2026, 11, 23, tzinfo=UTC)
-    rows: list[dict[str, object]] = []
+    rows: list[Row] = []
     for i, r in enumerate(records):
         data = canonical.record_bytes(r.type, r.id, 1, at, r.data)
         rows.append({"idx": i, "hash": merkle.leaf_hash(data), "data": data})
@@ -126,10 +131,10 @@ def make_app(url: str, var_dir: Path) -> Flask:
 def scratch_postgres(admin_url: str) -> Iterator[str]:
     """A fresh PostgreSQL database next to admin_url's; dropped afterwards. Yields its URL."""
     admin = sa.create_engine(normalize_database_url(admin_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {PG_SCRATCH_DB} WITH (FORCE)")
+        conn.exec_driver_sql(f"CREATE DATABASE {PG_SCRATCH_DB}")
     try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {PG_SCRATCH_DB} WITH (FORCE)")
-            conn.exec_driver_sql(f"CREATE DATABASE {PG_SCRATCH_DB}")
         yield normalize_database_url(admin.url.set(database=PG_SCRATCH_DB).render_as_string(hide_password=False))
     finally:
         with admin.connect() as conn:
@@ -181,7 +186,7 @@ def analyze() -> None:
     db.session.commit()
 
 
-def baseline_seconds(rows: Sequence[dict[str, object]]) -> float:
+def baseline_seconds(rows: Sequence[Row]) -> float:
     """The same number of (index, hash, bytes) rows through a bare executemany, same transactions."""
     blob = "BLOB" if db.session.get_bind().dialect.name == "sqlite" else "BYTEA"
     db.session.execute(
@@ -201,7 +206,7 @@ def bench_append(
     url: str,
     var_dir: Path,
     records: Sequence[services.Record],
-    rows: Sequence[dict[str, object]],
+    rows: Sequence[Row],
     *,
     analyze_after_first: bool = False,
 ) -> None:
@@ -246,9 +251,7 @@ def bench_unanalyzed(url: str, var_dir: Path, records: Sequence[services.Record]
     )
 
 
-def bench_postgres(
-    admin_url: str, var_dir: Path, records: Sequence[services.Record], rows: Sequence[dict[str, object]]
-) -> None:
+def bench_postgres(admin_url: str, var_dir: Path, records: Sequence[services.Record], rows: Sequence[Row]) -> None:
     engine = sa.create_engine(normalize_database_url(admin_url))
     with engine.connect() as conn:
         autovacuum = conn.exec_driver_sql("SHOW autovacuum").scalar()
@@ -448,7 +451,7 @@ def bench_gas(reps: int, per_tx: int, var_dir: Path, rng: random.Random) -> None
 # ------------------------------------------------------------------ 5. against pymerkle
 
 
-def timed(fn: Callable[[], object]) -> tuple[float, object]:
+def timed(fn: Callable[[], T]) -> tuple[float, T]:
     t0 = time.perf_counter()
     result = fn()
     return time.perf_counter() - t0, result
@@ -531,7 +534,7 @@ def main() -> None:
         records = [make_record(rng, i) for i in range(args.leaves)]
         rows = baseline_rows(records)
         data_bytes = statistics.mean(len(canonical.canonical_bytes(dict(r.data))) for r in records[:1000])
-        leaf_bytes = statistics.mean(len(bytes(row["data"])) for row in rows[:1000])  # type: ignore[arg-type]
+        leaf_bytes = statistics.mean(len(row["data"]) for row in rows[:1000])
         print(
             f"  record data {data_bytes:.0f} bytes on average (leaf bytes with type, id, version, at: {leaf_bytes:.0f})"
         )

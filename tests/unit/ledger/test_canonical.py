@@ -6,6 +6,9 @@ import math
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+import rfc8785
+from hypothesis import given
+from hypothesis import strategies as st
 
 from honestmeter.ledger.canonical import canonical_bytes, format_at, record, record_bytes
 
@@ -78,3 +81,42 @@ def test_record_validation(type_: str, version: int) -> None:
 def test_record_rejects_naive_time() -> None:
     with pytest.raises(ValueError):
         record("merchant", "x", 1, datetime(2024, 1, 1), {})  # noqa: DTZ001
+
+
+# The fast path (the C JSON encoder) must give byte-identical output to the rfc8785 package.
+_json_scalars = st.none() | st.booleans() | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1) | st.text()
+_json = st.recursive(
+    _json_scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_json)
+def test_fast_path_matches_rfc8785_byte_for_byte(value: object) -> None:
+    try:
+        expected = rfc8785.dumps(value)
+    except ValueError:
+        with pytest.raises(ValueError):
+            canonical_bytes(value)
+        return
+    assert canonical_bytes(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"\U0001f600": 1, "\ufb33": 2, "a": 3},  # astral key: JCS sorts by UTF-16 code units
+        {"x": '\x00\x1f\u007f\u2028"\\\\/'},
+        {"n": 2**53 - 1, "m": -(2**53 - 1)},
+        {"名称": "计量", "address": "北京市"},
+    ],
+)
+def test_fast_path_edge_cases(value: object) -> None:
+    assert canonical_bytes(value) == rfc8785.dumps(value)
+
+
+def test_unsafe_integers_and_floats_still_follow_rfc8785() -> None:
+    with pytest.raises(ValueError):
+        canonical_bytes({"n": 2**53})
+    assert canonical_bytes({"f": 1.5, "g": 1e21}) == rfc8785.dumps({"f": 1.5, "g": 1e21})
