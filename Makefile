@@ -10,7 +10,9 @@ DEMO_MERCHANTS ?= 2000
 RUNTIME_DEBS := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
 TEST_DEBS := chromium
 # Pure cores (no Flask, no SQLAlchemy) are held to mypy --strict.
-PURE_CORES := honestmeter/merchants/uscc.py honestmeter/instruments/cycle.py honestmeter/clock.py honestmeter/errors.py
+PURE_CORES := honestmeter/merchants/uscc.py honestmeter/instruments/cycle.py honestmeter/instruments/importing.py \
+	honestmeter/instruments/scans.py honestmeter/clock.py honestmeter/errors.py honestmeter/ledger/merkle.py \
+	honestmeter/ledger/canonical.py honestmeter/ledger/checkpoint.py honestmeter/ledger/bundle.py
 
 .PHONY: install install-dev run test lint translations system-deps test-system-deps clean
 

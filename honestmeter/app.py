@@ -85,9 +85,34 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_domains(app: Flask) -> None:
-    from honestmeter import auth, commitments, console, inspections, instruments, jobs, ledger, merchants, public
+    from honestmeter import (
+        auth,
+        commitments,
+        console,
+        inspections,
+        instruments,
+        jobs,
+        ledger,
+        merchants,
+        notices,
+        public,
+        reminders,
+    )
 
-    for domain in (ledger, auth, merchants, instruments, commitments, inspections, console, public, jobs):
+    domains = (
+        ledger,
+        auth,
+        merchants,
+        instruments,
+        commitments,
+        inspections,
+        notices,
+        reminders,
+        console,
+        public,
+        jobs,
+    )
+    for domain in domains:
         domain.init_app(app)
     from honestmeter import cli
 

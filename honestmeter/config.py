@@ -41,6 +41,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI: str = ""
     SECRET_KEY: str = ""
     LEDGER_CHAIN: str = "embedded"
+    # Where printed QR codes point (the public site's address); unset: the address a request came to.
+    PUBLIC_BASE_URL: str = ""
     # The log's name in its checkpoints; make it unique per deployment (e.g. the bureau's domain).
     LEDGER_ORIGIN: str = "honestmeter.local/ledger"
     LEDGER_SIGNING_KEY: str = ""  # base64 Ed25519 seed; unset → generated once under var/ledger/
@@ -62,6 +64,12 @@ class Config:
     BABEL_DEFAULT_TIMEZONE: str = "Asia/Shanghai"
     LANGUAGES: tuple[str, ...] = ("zh", "en")
     SCHEDULER_HEARTBEAT_SECONDS: int = 60
+    MAIL_SMTP_HOST: str = ""  # unset: mail is written to the log
+    MAIL_SMTP_PORT: int = 25
+    MAIL_SMTP_USER: str = ""
+    MAIL_SMTP_PASSWORD: str = ""
+    MAIL_SMTP_STARTTLS: bool = False
+    MAIL_FROM: str = "honestmeter@localhost"
     COMMITMENT_VALID_MONTHS: int = 12
     COMMITMENT_RENEW_DAYS: int = 30  # renewal opens this many days before the last valid day
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(default_factory=lambda: {"pool_pre_ping": True})
@@ -79,11 +87,18 @@ class Config:
             SQLALCHEMY_DATABASE_URI=normalize_database_url(database_url),
             SECRET_KEY=environ.get("SECRET_KEY") or "",
             LEDGER_CHAIN=environ.get("LEDGER_CHAIN", "embedded"),
+            PUBLIC_BASE_URL=environ.get("PUBLIC_BASE_URL", ""),
             LEDGER_ORIGIN=environ.get("LEDGER_ORIGIN", cls.LEDGER_ORIGIN),
             LEDGER_SIGNING_KEY=environ.get("LEDGER_SIGNING_KEY", ""),
             LEDGER_PRIVATE_KEY=environ.get("LEDGER_PRIVATE_KEY", ""),
             LEDGER_ANVIL_PORT=int(environ.get("LEDGER_ANVIL_PORT", cls.LEDGER_ANVIL_PORT)),
             LEDGER_ANCHOR_SECONDS=int(environ.get("LEDGER_ANCHOR_SECONDS", cls.LEDGER_ANCHOR_SECONDS)),
+            MAIL_SMTP_HOST=environ.get("MAIL_SMTP_HOST", ""),
+            MAIL_SMTP_PORT=int(environ.get("MAIL_SMTP_PORT", "25")),
+            MAIL_SMTP_USER=environ.get("MAIL_SMTP_USER", ""),
+            MAIL_SMTP_PASSWORD=environ.get("MAIL_SMTP_PASSWORD", ""),
+            MAIL_SMTP_STARTTLS=_bool(environ.get("MAIL_SMTP_STARTTLS"), False),
+            MAIL_FROM=environ.get("MAIL_FROM", cls.MAIL_FROM),
             COMMITMENT_VALID_MONTHS=int(environ.get("COMMITMENT_VALID_MONTHS", cls.COMMITMENT_VALID_MONTHS)),
             COMMITMENT_RENEW_DAYS=int(environ.get("COMMITMENT_RENEW_DAYS", cls.COMMITMENT_RENEW_DAYS)),
             HONESTMETER_ENV=env,

@@ -27,7 +27,14 @@ from honestmeter.extensions import db
 from honestmeter.inspections.models import Inspector
 from honestmeter.instruments import records as instrument_records
 from honestmeter.instruments.cycle import add_months, next_due
-from honestmeter.instruments.models import Instrument, InstrumentStatus, InstrumentType, InstrumentUse
+from honestmeter.instruments.models import (
+    Instrument,
+    InstrumentStatus,
+    InstrumentType,
+    InstrumentUse,
+    InstrumentVerification,
+    VerificationResult,
+)
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants import records as merchant_records
 from honestmeter.merchants import uscc
@@ -212,9 +219,79 @@ def _instrument_rows(
                             first_verified_on=first,
                             last_verified_on=last,
                         ),
+                        "failed_on": None,  # set by _fail_some, from its own random stream
                     }
                 )
     return rows
+
+
+VERIFYING_BODIES = (
+    "广东省计量科学研究院",
+    "深圳市计量质量检测研究院",
+    "北京市计量检测科学研究院",
+    "上海市计量测试技术研究院",
+    "浙江省计量科学研究院",
+    "河南省计量测试科学研究院",
+    "湖北省计量测试技术研究院",
+    "四川省计量测试研究院",
+)
+# Verification history rows are written for the instruments of the first this-many merchants of a run
+# (all of them in a default `make run`): about 1.7 rows per instrument cost about 5 s per 25,000
+# merchants, which would push `--merchants 100000` well past its one-minute budget.
+HISTORY_MERCHANTS = 5_000
+
+
+def _fail_some(
+    rng: random.Random, rows: Sequence[dict[str, Any]], types: dict[int, InstrumentType], today: date
+) -> None:
+    """About one in eighty verified in-use mandatory instruments failed a verification since its last pass."""
+    for row in rows:
+        last = row["last_verified_on"]
+        if (
+            last is not None
+            and last < today
+            and row["status"] is InstrumentStatus.IN_USE
+            and types[row["type_id"]].mandatory
+            and rng.random() < 0.0125
+        ):
+            row["failed_on"] = last + timedelta(days=rng.randint(1, (today - last).days))
+
+
+def _verification_rows(
+    rng: random.Random, ids: Sequence[int], rows: Sequence[dict[str, Any]], types: dict[int, InstrumentType]
+) -> list[dict[str, Any]]:
+    """The verifications behind each instrument's current facts: its last pass, the pass one cycle
+    before it (periodic types verified that long ago), and the failure that marks it, if any."""
+    now = clock.utcnow()
+    history = []
+    for instrument_id, row in zip(ids, rows, strict=True):
+        last, first = row["last_verified_on"], row["first_verified_on"]
+        if last is None:
+            continue
+        body = rng.choice(VERIFYING_BODIES)
+        passes = [(last, row["certificate_no"])]
+        kind = types[row["type_id"]]
+        if kind.cycle_kind == "periodic" and kind.cycle_months and first is not None:
+            earlier = add_months(last, -kind.cycle_months)
+            if earlier >= first:
+                passes.append((earlier, f"JD{earlier:%Y%m}{rng.randint(0, 99999):05d}"))
+        results = [(day, number, VerificationResult.PASS) for day, number in passes]
+        if row["failed_on"] is not None:
+            failed = row["failed_on"]
+            results.append((failed, f"TZ{failed:%Y%m}{rng.randint(0, 99999):05d}", VerificationResult.FAIL))
+        history += [
+            {
+                "instrument_id": instrument_id,
+                "verified_on": day,
+                "verifying_body": body,
+                "certificate_no": number,
+                "result": result,
+                "recorded_by_id": None,
+                "created_at": now,
+            }
+            for day, number, result in results
+        ]
+    return history
 
 
 SIGNER_TITLES = ("法定代表人", "负责人", "店长", "总经理")
@@ -359,6 +436,10 @@ def generate(*, merchants: int, seed: int, progress: bool = False) -> dict[str, 
     regions = list(db.session.scalars(sa.select(Region.code).where(Region.level == 3).order_by(Region.code)))
     types = {t.code: t for t in db.session.scalars(sa.select(InstrumentType))}
     type_codes = {t.id: t.code for t in types.values()}
+    types_by_id = {t.id: t for t in types.values()}
+    # Verification history draws from its own stream, so the rest of the data stays as the seed made it.
+    history_rng = random.Random(f"{seed}:verifications")
+    history_total = 0
     taken = set(db.session.scalars(sa.select(Merchant.uscc)))
     commitment_services.seed_default_templates()
     templates = {
@@ -380,12 +461,22 @@ def generate(*, merchants: int, seed: int, progress: bool = False) -> dict[str, 
                 for r, row in zip(created, rows, strict=True)
             ]
             instruments = _instrument_rows(rng, [(r.id, r.sector_code) for r in created], types, today)
+            _fail_some(history_rng, instruments, types_by_id, today)
             if instruments:
                 # Core insert of plain rows: executemany without the ORM's per-row bookkeeping.
                 table = cast(sa.Table, Instrument.__table__)
-                ids = db.session.execute(
-                    sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), instruments
-                ).scalars()
+                ids = (
+                    db.session.execute(
+                        sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), instruments
+                    )
+                    .scalars()
+                    .all()
+                )
+                if start < HISTORY_MERCHANTS:
+                    history = _verification_rows(history_rng, ids, instruments, types_by_id)
+                    if history:
+                        db.session.execute(sa.insert(cast(sa.Table, InstrumentVerification.__table__)), history)
+                    history_total += len(history)
                 records += [
                     ledger.Record(
                         instrument_records.RECORD_TYPE,
@@ -400,6 +491,6 @@ def generate(*, merchants: int, seed: int, progress: bool = False) -> dict[str, 
             instrument_total += len(instruments)
             db.session.commit()
             bar.update(len(rows))
-    summary = {"merchants": merchants, "instruments": instrument_total}
+    summary = {"merchants": merchants, "instruments": instrument_total, "verifications": history_total}
     summary.update(_accounts(rng, pools, regions))
     return summary

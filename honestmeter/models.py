@@ -3,7 +3,7 @@
 from honestmeter.auth.models import User
 from honestmeter.commitments.models import Commitment, CommitmentTemplate
 from honestmeter.inspections.models import Inspector
-from honestmeter.instruments.models import Instrument, InstrumentType
+from honestmeter.instruments.models import Instrument, InstrumentType, InstrumentVerification
 from honestmeter.jobs.models import JobRun
 from honestmeter.ledger.models import (
     LedgerAnchor,
@@ -13,7 +13,9 @@ from honestmeter.ledger.models import (
     LedgerHead,
     LedgerNode,
 )
-from honestmeter.merchants.models import Merchant, Region, Sector
+from honestmeter.merchants.models import Merchant, MerchantChangeRequest, Region, Sector
+from honestmeter.notices.models import Notice
+from honestmeter.reminders.models import Reminder
 
 __all__ = [
     "Commitment",
@@ -21,6 +23,7 @@ __all__ = [
     "Inspector",
     "Instrument",
     "InstrumentType",
+    "InstrumentVerification",
     "JobRun",
     "LedgerAnchor",
     "LedgerChain",
@@ -29,7 +32,10 @@ __all__ = [
     "LedgerHead",
     "LedgerNode",
     "Merchant",
+    "MerchantChangeRequest",
+    "Notice",
     "Region",
+    "Reminder",
     "Sector",
     "User",
 ]

@@ -17,6 +17,7 @@ from honestmeter.instruments import queries as instrument_queries
 from honestmeter.jobs import queries as job_queries
 from honestmeter.ledger.services import ledger_status
 from honestmeter.merchants.models import Merchant, Sector
+from honestmeter.reminders import services as reminder_services
 from honestmeter.security import admin_required, merchant_required
 
 bp = Blueprint("console", __name__)
@@ -31,6 +32,7 @@ def portal() -> Any:
         merchant=merchant,
         attention=instrument_queries.needing_attention(merchant.id),
         commitment=commitment_services.current_commitment(merchant.id),
+        reminders=reminder_services.for_merchant(merchant.id),
     )
 
 
@@ -54,6 +56,9 @@ def dashboard() -> Any:
         inspectors=_count(sa.select(sa.func.count(Inspector.id)).where(Inspector.active)),
         pending=_count(sa.select(sa.func.count(User.id)).where(User.status == AccountStatus.PENDING)),
         overdue=instrument_queries.overdue_count(),
+        due_soon=instrument_queries.due_soon_count(),
+        failed=instrument_queries.failed_count(),
+        unverified=instrument_queries.unverified_count(),
         by_sector=by_sector,
         largest=largest,
         scheduler=job_queries.heartbeat(),

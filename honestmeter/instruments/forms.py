@@ -1,13 +1,14 @@
-"""Catalogue form for instrument types."""
+"""Forms: the instrument-type catalogue, the merchant's instruments, verifications and imports."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from honestmeter.instruments.models import CycleKind, VerificationMode
+from honestmeter.instruments.models import CycleKind, InstrumentUse, VerificationMode, VerificationResult
 from honestmeter.web import choices
 
 CYCLE_LABELS = {
@@ -41,3 +42,49 @@ class InstrumentTypeForm(FlaskForm):
     regulation = StringField(_l("检定规程"), validators=[Optional(), Length(max=100)])
     note = StringField(_l("备注"), validators=[Optional(), Length(max=300)])
     active = BooleanField(_l("启用"), default=True)
+
+
+USE_LABELS = {
+    InstrumentUse.TRADE: _l("贸易结算"),
+    InstrumentUse.SAFETY: _l("安全防护"),
+    InstrumentUse.MEDICAL: _l("医疗卫生"),
+    InstrumentUse.ENVIRONMENT: _l("环境监测"),
+}
+RESULT_LABELS = {
+    VerificationResult.PASS: _l("合格"),
+    VerificationResult.FAIL: _l("不合格"),
+}
+SCAN_ACCEPT = "application/pdf,image/jpeg,image/png"
+
+
+class InstrumentForm(FlaskForm):
+    """An instrument in the merchant's ledger; the verification fields are offered when adding only."""
+
+    type_id = SelectField(_l("器具类型"), coerce=int, validators=[DataRequired()])
+    serial_number = StringField(_l("出厂编号"), validators=[DataRequired(), Length(max=64)])
+    maker = StringField(_l("制造商"), validators=[Optional(), Length(max=100)])
+    model = StringField(_l("型号"), validators=[Optional(), Length(max=100)])
+    location = StringField(_l("安装位置"), validators=[Optional(), Length(max=200)])
+    use = SelectField(
+        _l("用途"),
+        choices=choices([(u.value, label) for u, label in USE_LABELS.items()]),
+        default=InstrumentUse.TRADE.value,
+    )
+    last_verified_on = DateField(_l("最近检定日期"), validators=[Optional()])
+    certificate_no = StringField(_l("检定证书编号"), validators=[Optional(), Length(max=64)])
+
+
+class VerificationForm(FlaskForm):
+    verified_on = DateField(_l("检定日期"), validators=[DataRequired()])
+    verifying_body = StringField(_l("检定机构"), validators=[DataRequired(), Length(max=200)])
+    result = SelectField(_l("检定结论"), choices=choices([(r.value, label) for r, label in RESULT_LABELS.items()]))
+    certificate_no = StringField(_l("证书/通知书编号"), validators=[DataRequired(), Length(max=64)])
+    scan = FileField(_l("证书扫描件（可选）"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("台账文件（.xlsx 或 .csv）"), validators=[FileRequired(message=_l("请选择要导入的文件"))])
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form for a one-button action (CSRF token only)."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from honestmeter import clock
 from honestmeter.db import Base, TimestampMixin
 
 if TYPE_CHECKING:
@@ -42,6 +43,11 @@ class InstrumentUse(enum.StrEnum):
 class InstrumentStatus(enum.StrEnum):
     IN_USE = "in_use"
     RETIRED = "retired"
+
+
+class VerificationResult(enum.StrEnum):
+    PASS = "pass"  # noqa: S105 — not a password. 合格: the body issues a 检定证书
+    FAIL = "fail"  # 不合格: the body issues a 检定结果通知书; the instrument must not be used
 
 
 class InstrumentType(TimestampMixin, Base):
@@ -91,6 +97,49 @@ class Instrument(TimestampMixin, Base):
     certificate_no: Mapped[str | None] = mapped_column(sa.String(64))
     # Derived from the type's cycle at each verification; stored so "overdue" is one indexed query.
     next_due_on: Mapped[date | None] = mapped_column(index=True)
+    # first/last_verified_on, certificate_no and next_due_on describe the newest *passing* verification
+    # (the certificate in force). When a later verification failed, its date is kept here until a
+    # passing one follows: the instrument is then 检定不合格 whatever its due date says.
+    failed_on: Mapped[date | None]
 
     merchant: Mapped[Merchant] = relationship(back_populates="instruments")
     type: Mapped[InstrumentType] = relationship(lazy="joined")
+    verifications: Mapped[list[InstrumentVerification]] = relationship(
+        back_populates="instrument",
+        order_by="(InstrumentVerification.verified_on.desc(), InstrumentVerification.id.desc())",
+    )
+
+
+class InstrumentVerification(Base):
+    """One verification by a legal metrology body (法定计量检定机构), as the merchant recorded it.
+
+    History is kept for good: a row is never changed or deleted. A scan of the certificate (or of
+    the failure notice) may be attached; it is stored under VAR_DIR by its SHA-256, never in the
+    web root, and only the owning merchant and regulators can download it.
+    """
+
+    __tablename__ = "instrument_verifications"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(scan_path IS NULL) = (scan_sha256 IS NULL)"
+            " AND (scan_path IS NULL) = (scan_content_type IS NULL)"
+            " AND (scan_path IS NULL) = (scan_filename IS NULL)",
+            name="scan_complete",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instrument_id: Mapped[int] = mapped_column(sa.ForeignKey("instruments.id"), index=True)
+    verified_on: Mapped[date]
+    verifying_body: Mapped[str] = mapped_column(sa.String(200))
+    # 检定证书编号 when it passed, 检定结果通知书编号 when it failed.
+    certificate_no: Mapped[str] = mapped_column(sa.String(64))
+    result: Mapped[VerificationResult]
+    scan_path: Mapped[str | None] = mapped_column(sa.String(200))  # relative to VAR_DIR
+    scan_sha256: Mapped[str | None] = mapped_column(sa.String(64))  # hex
+    scan_content_type: Mapped[str | None] = mapped_column(sa.String(32))  # sniffed from the bytes
+    scan_filename: Mapped[str | None] = mapped_column(sa.String(255))  # as uploaded, for the download name
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=clock.utcnow)
+
+    instrument: Mapped[Instrument] = relationship(back_populates="verifications")

@@ -15,7 +15,7 @@ from honestmeter.auth.models import AccountStatus, Role
 from honestmeter.extensions import limiter
 from honestmeter.ledger import services as ledger
 from honestmeter.security import PUBLIC
-from tests.factories import InspectorFactory, MerchantFactory, UserFactory, instrument_type
+from tests.factories import InspectorFactory, InstrumentFactory, MerchantFactory, UserFactory, instrument_type
 
 ROLES: list[str | None] = [None, "admin", "inspector", "merchant"]
 
@@ -58,6 +58,8 @@ def world() -> dict[str, Any]:
             "commitment_id": 10**6,
             "request_id": 10**6,
             "decision": "approve",
+            "instrument_id": InstrumentFactory(merchant=merchant).id,  # the matrix merchant's own
+            "verification_id": 10**6,
         },
     }
 

@@ -1,0 +1,187 @@
+"""Issuing notices: render once per fact, keep the bytes, record their hash in the ledger.
+
+A notice is rendered after the fact it reports has committed (from its own transaction), and only
+once per (kind, fact): the same fact always serves the same bytes, and a new fact (a renewal, a
+revocation) gets a new document — the "reprint after each change".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, request
+from sqlalchemy.exc import IntegrityError
+
+from honestmeter import clock
+from honestmeter.commitments import services as commitment_services
+from honestmeter.commitments.models import Commitment
+from honestmeter.commitments.records import COMMITMENT_TYPE
+from honestmeter.errors import NotFound
+from honestmeter.extensions import db
+from honestmeter.ledger import services as ledger
+from honestmeter.merchants.models import Merchant
+from honestmeter.notices import documents
+from honestmeter.notices.models import Notice
+from honestmeter.notices.rendering import default_renderer
+
+NOTICE_TYPE = "notice"
+
+
+def base_url() -> str:
+    """Where printed QR codes point: PUBLIC_BASE_URL, else the address this request came to."""
+    configured = str(current_app.config.get("PUBLIC_BASE_URL") or "")
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    return "http://127.0.0.1:5000"
+
+
+def _store(data: bytes, digest: str) -> Path:
+    folder = Path(current_app.config["VAR_DIR"]) / "notices" / digest[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest}.pdf"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)  # atomic: a reader never sees half a file
+    return path
+
+
+def path_of(notice: Notice) -> Path:
+    digest = notice.sha256.hex()
+    return Path(current_app.config["VAR_DIR"]) / "notices" / digest[:2] / f"{digest}.pdf"
+
+
+def issue(
+    kind: str, *, merchant_id: int | None, subject: str, fact_leaf_hash: bytes, render: Callable[[], bytes]
+) -> Notice:
+    """The notice of `kind` for one fact: the stored one, or rendered now, stored and recorded."""
+    query = sa.select(Notice).where(Notice.kind == kind, Notice.fact_leaf_hash == fact_leaf_hash)
+    found = db.session.scalar(query)
+    if found is not None and path_of(found).exists():
+        return found
+    data = render()
+    digest = documents.pdf_sha256(data)
+    _store(data, digest)
+    if found is not None:  # the row survived but the file was lost: the same bytes are back
+        return found
+    notice = Notice(
+        kind=kind,
+        merchant_id=merchant_id,
+        subject=subject,
+        fact_leaf_hash=fact_leaf_hash,
+        sha256=bytes.fromhex(digest),
+        size=len(data),
+        issued_at=clock.utcnow(),
+    )
+    try:
+        db.session.add(notice)
+        db.session.flush()
+        ledger.append(
+            ledger.Record(
+                NOTICE_TYPE,
+                f"{kind}-{notice.id}",
+                {
+                    "kind": kind,
+                    "subject": subject,
+                    "fact_leaf_hash": fact_leaf_hash.hex(),
+                    "sha256": digest,
+                    "bytes": len(data),
+                },
+                file_sha256=notice.sha256,
+            )
+        )
+        db.session.commit()
+    except IntegrityError:  # issued concurrently by another request: use theirs
+        db.session.rollback()
+        theirs = db.session.scalar(query)
+        if theirs is None:
+            raise
+        return theirs
+    return notice
+
+
+def commitment_notice(merchant: Merchant) -> Notice:
+    """诚信计量承诺书 of the merchant's current commitment."""
+    commitment = commitment_services.current_commitment(merchant.id)
+    if commitment is None:
+        raise NotFound("该经营者目前没有有效的诚信计量承诺书")
+    return _commitment_notice(merchant, commitment)
+
+
+def _commitment_notice(merchant: Merchant, commitment: Commitment) -> Notice:
+    record = ledger.latest_record(COMMITMENT_TYPE, str(commitment.id))
+    if record is None:
+        raise NotFound("承诺书尚未记入可信账本")
+    template = commitment.template
+
+    def render() -> bytes:
+        return documents.commitment_pdf(
+            default_renderer(),
+            merchant={
+                "name": merchant.name,
+                "uscc": merchant.uscc,
+                "address": merchant.address,
+                "sector": merchant.sector.name,
+            },
+            commitment={
+                "number": f"CN{commitment.id:08d}",
+                "points": template.points,
+                "signer_name": commitment.signer_name,
+                "signer_title": commitment.signer_title,
+                "signed_at": commitment.signed_at,
+                "valid_from": commitment.valid_from,
+                "valid_until": commitment.valid_until,
+                "template_version": f"{template.sector.name} 第{template.version}版",
+                "text_sha256": commitment.text_sha256,
+            },
+            leaf_hash=record.leaf_hash.hex(),
+            verify_base_url=base_url(),
+        )
+
+    return issue(
+        "commitment",
+        merchant_id=merchant.id,
+        subject=f"commitment/{commitment.id}",
+        fact_leaf_hash=record.leaf_hash,
+        render=render,
+    )
+
+
+def sticker_notice(merchant: Merchant) -> Notice:
+    """The A6 premises sticker for the merchant's current public state (directory entry and commitment)."""
+    commitment = commitment_services.current_commitment(merchant.id)
+    history = commitment_services.history(merchant.id)
+    status = "valid" if commitment else ("unsigned" if not history else str(history[0].status))
+    status = {"renewed": "valid", "active": "valid"}.get(status, status)
+    # The sticker reports the newest of the facts it shows; any change gives a new sticker.
+    facts = [ledger.latest_record("merchant", str(merchant.id))]
+    if commitment is not None:
+        facts.append(ledger.latest_record(COMMITMENT_TYPE, str(commitment.id)))
+    newest = max((f for f in facts if f is not None), key=lambda f: f.leaf_index, default=None)
+    if newest is None:
+        raise NotFound("该经营者尚未记入可信账本")
+    issued_at = clock.utcnow()
+
+    def render() -> bytes:
+        return documents.sticker_pdf(
+            default_renderer(),
+            merchant={"name": merchant.name, "uscc": merchant.uscc},
+            grade=None,
+            commitment_status=status,
+            leaf_hash=newest.leaf_hash.hex(),
+            public_base_url=base_url(),
+            verify_base_url=base_url(),
+            issued_at=issued_at,
+        )
+
+    return issue(
+        "sticker",
+        merchant_id=merchant.id,
+        subject=f"merchant/{merchant.id}",
+        fact_leaf_hash=newest.leaf_hash,
+        render=render,
+    )
