@@ -122,6 +122,33 @@ MAKERS = (
 )
 
 
+MERCHANTS = cast(sa.Table, Merchant.__table__)
+INSTRUMENTS = cast(sa.Table, Instrument.__table__)
+COMMITMENTS = cast(sa.Table, Commitment.__table__)
+
+
+@dataclass(frozen=True)
+class NewMerchant:
+    id: int
+    sector_code: str
+
+
+def _insert(table: sa.Table, rows: Sequence[dict[str, Any]], key: tuple[str, ...]) -> list[int]:
+    """Insert rows with one Core executemany and return their new ids, in order, found by a unique key.
+
+    INSERT … RETURNING in parameter order would run one statement per row on SQLite (SQLAlchemy
+    cannot otherwise promise the order), which made demo-data several times slower.
+    """
+    db.session.execute(sa.insert(table), rows)
+    scope = key[0]
+    values = sorted({row[scope] for row in rows})
+    found: dict[tuple[Any, ...], int] = {}
+    for start in range(0, len(values), 900):  # stay under SQLite's bound-parameter limit
+        query = sa.select(table.c.id, *(table.c[k] for k in key)).where(table.c[scope].in_(values[start : start + 900]))
+        found.update({tuple(row[1:]): row[0] for row in db.session.execute(query)})
+    return [found[tuple(row[k] for k in key)] for row in rows]
+
+
 def has_merchants() -> bool:
     return db.session.scalar(sa.select(sa.func.count(Merchant.id))) != 0
 
@@ -347,8 +374,7 @@ def _commitments(
                 "end_reason": rng.choice(REVOKE_REASONS) if status is CommitmentStatus.REVOKED else None,
             }
         )
-    table = cast(sa.Table, Commitment.__table__)
-    ids = db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), values).scalars()
+    ids = _insert(COMMITMENTS, values, ("merchant_id",))  # one new commitment per new merchant
     return [
         ledger.Record(
             commitment_records.COMMITMENT_TYPE,
@@ -452,10 +478,8 @@ def generate(*, merchants: int, seed: int, progress: bool = False) -> dict[str, 
     with tqdm(total=merchants, desc="demo-data", unit="户", disable=not progress) as bar:
         for start in range(0, merchants, BATCH):
             rows = _merchant_rows(rng, pools, min(BATCH, merchants - start), regions, taken)
-            created = db.session.execute(
-                sa.insert(Merchant).returning(Merchant.id, Merchant.sector_code, sort_by_parameter_order=True),
-                rows,
-            ).all()
+            merchant_ids = _insert(MERCHANTS, rows, ("uscc",))
+            created = [NewMerchant(i, row["sector_code"]) for i, row in zip(merchant_ids, rows, strict=True)]
             records = [
                 ledger.Record(merchant_records.RECORD_TYPE, str(r.id), merchant_records.public_data(row))
                 for r, row in zip(created, rows, strict=True)
@@ -463,15 +487,7 @@ def generate(*, merchants: int, seed: int, progress: bool = False) -> dict[str, 
             instruments = _instrument_rows(rng, [(r.id, r.sector_code) for r in created], types, today)
             _fail_some(history_rng, instruments, types_by_id, today)
             if instruments:
-                # Core insert of plain rows: executemany without the ORM's per-row bookkeeping.
-                table = cast(sa.Table, Instrument.__table__)
-                ids = (
-                    db.session.execute(
-                        sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), instruments
-                    )
-                    .scalars()
-                    .all()
-                )
+                ids = _insert(INSTRUMENTS, instruments, ("merchant_id", "type_id", "serial_number"))
                 if start < HISTORY_MERCHANTS:
                     history = _verification_rows(history_rng, ids, instruments, types_by_id)
                     if history:

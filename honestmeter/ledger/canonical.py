@@ -12,7 +12,7 @@ import rfc8785
 MAX_SAFE_INTEGER = 2**53 - 1
 
 
-def _plain(obj: Any) -> bool:
+def _plain(obj: Any) -> bool:  # noqa: PLR0911 — one answer per JSON type
     """True when the standard library's JSON encoder already writes the RFC 8785 form of `obj`.
 
     That holds for strings, safe integers, booleans, null, lists and objects whose keys use only
@@ -28,10 +28,12 @@ def _plain(obj: Any) -> bool:
     if isinstance(obj, list | tuple):
         return all(_plain(item) for item in obj)
     if isinstance(obj, dict):
-        return all(
-            isinstance(key, str) and (key.isascii() or max(map(ord, key)) < 0x10000) and _plain(value)
-            for key, value in obj.items()
-        )
+        for key, value in obj.items():  # a plain loop: this runs for every leaf appended
+            if not isinstance(key, str) or not (key.isascii() or max(map(ord, key)) < 0x10000):
+                return False
+            if not (isinstance(value, str) or value is None or _plain(value)):
+                return False
+        return True
     return False
 
 
