@@ -23,6 +23,7 @@ from honestmeter.auth.models import AccountStatus, Role, User
 from honestmeter.commitments import records as commitment_records
 from honestmeter.commitments import services as commitment_services
 from honestmeter.commitments.models import Commitment, CommitmentStatus, CommitmentTemplate
+from honestmeter.db import insert_plain
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Inspector
 from honestmeter.instruments import records as instrument_records
@@ -139,7 +140,9 @@ def _insert(table: sa.Table, rows: Sequence[dict[str, Any]], key: tuple[str, ...
     INSERT … RETURNING in parameter order would run one statement per row on SQLite (SQLAlchemy
     cannot otherwise promise the order), which made demo-data several times slower.
     """
-    db.session.execute(sa.insert(table), rows)
+    now = clock.utcnow()
+    stamps = {c: now for c in ("created_at", "updated_at") if c in table.c and c not in rows[0]}
+    insert_plain(table, list(rows), **stamps)
     scope = key[0]
     values = sorted({row[scope] for row in rows})
     found: dict[tuple[Any, ...], int] = {}

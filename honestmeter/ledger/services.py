@@ -18,6 +18,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from honestmeter import clock
+from honestmeter.db import insert_plain
 from honestmeter.errors import NotFound, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.ledger import bundle, canonical, checkpoint, keys, merkle
@@ -124,34 +125,14 @@ def append_many(records: Sequence[Record], *, at: datetime | None = None) -> lis
                 "file_sha256": record.file_sha256,
             }
         )
-    _insert_rows(ENTRIES, entries, created_at=at)
-    _insert_rows(NODES, nodes)
+    # At hundreds of thousands of leaves SQLAlchemy's per-row processing costs more than the hashing.
+    insert_plain(ENTRIES, entries, created_at=at)
+    insert_plain(NODES, nodes)
     head.size = frontier.size
     head.frontier = b"".join(frontier.hashes)
     head.updated_at = at
     db.session.flush()
     return [Appended(e["leaf_index"], e["leaf_hash"], e["version"]) for e in entries]
-
-
-def _insert_rows(table: sa.Table, rows: list[dict[str, Any]], **same: Any) -> None:
-    """executemany of plain values with no per-row type processing.
-
-    The values are already what the driver takes (ints, str, bytes); `same` holds columns equal
-    for every row (the commit time), converted once through the column's own bind processor. At
-    hundreds of thousands of leaves, SQLAlchemy's per-row processing cost more than the hashing.
-    """
-    if not rows:
-        return
-    dialect = db.session.get_bind().dialect
-    constants = {}
-    for name, value in same.items():
-        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        constants[name] = processor(value) if processor else value
-    columns = [*rows[0], *constants]
-    statement = sa.text(
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"  # noqa: S608 — our own column names
-    )
-    db.session.execute(statement, [{**row, **constants} for row in rows] if constants else rows)
 
 
 def append(record: Record, *, at: datetime | None = None) -> Appended:
