@@ -30,6 +30,8 @@ def mine() -> Any:
     template = services.current_template(merchant.sector_code)
     current = services.current_commitment(merchant.id)
     form = SignForm()
+    if template is not None and not form.template_id.data:
+        form.template_id.data = str(template.id)  # the version read is the version signed
     if request.method == "GET":
         form.signer_name.data = form.signer_name.data or merchant.legal_representative
     if form.validate_on_submit():
@@ -66,16 +68,21 @@ def mine() -> Any:
 @bp.route("/portal/commitment/<int:commitment_id>/revoke", methods=["POST"])
 @merchant_required
 def revoke_mine(commitment_id: int) -> Any:
-    form = RevokeForm()
-    if form.validate_on_submit():
-        try:
-            services.revoke_commitment(commitment_id, by=current_user, reason=form.reason.data or "")
-            flash(_("已撤销承诺书"), "success")
-        except DomainError as err:
-            show_error(None, err)
-    else:
-        flash(_("请填写撤销理由"), "error")
+    _revoke(commitment_id)
     return redirect(url_for("commitments.mine"))
+
+
+def _revoke(commitment_id: int) -> None:
+    """Revoke as the signed-in user (the service checks a merchant revokes only its own)."""
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash(_("请填写撤销理由"), "error")
+        return
+    try:
+        services.revoke_commitment(commitment_id, by=current_user, reason=form.reason.data or "")
+        flash(_("已撤销承诺书"), "success")
+    except DomainError as err:
+        show_error(None, err)
 
 
 @bp.route("/admin/commitment-templates")
@@ -125,14 +132,6 @@ def new_template() -> Any:
 @bp.route("/admin/commitments/<int:commitment_id>/revoke", methods=["POST"])
 @admin_required
 def revoke(commitment_id: int) -> Any:
-    form = RevokeForm()
     commitment = services.get_commitment(commitment_id)
-    if form.validate_on_submit():
-        try:
-            services.revoke_commitment(commitment_id, by=current_user, reason=form.reason.data or "")
-            flash(_("已撤销承诺书"), "success")
-        except DomainError as err:
-            show_error(None, err)
-    else:
-        flash(_("请填写撤销理由"), "error")
+    _revoke(commitment_id)
     return redirect(url_for("public.merchant", uscc=commitment.merchant.uscc))

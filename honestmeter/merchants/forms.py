@@ -59,15 +59,12 @@ class ContactForm(FlaskForm):
     contact_email = EmailField(_l("电子邮箱"), validators=[Optional(), Length(max=254)])
 
 
-class ChangeRequestForm(FlaskForm):
+class ChangeRequestForm(MerchantFactsForm):
     """Registered facts, prefilled with the current values; only changed ones are requested."""
 
-    uscc = StringField(_l("统一社会信用代码"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("经营者名称"), validators=[DataRequired(), Length(max=200)])
-    sector_code = SelectField(_l("行业"), validators=[DataRequired()])
-    region_code = SelectField(_l("所在地区"), validators=[DataRequired()])
-    address = StringField(_l("经营场所地址"), validators=[DataRequired(), Length(max=300)])
-    legal_representative = StringField(_l("法定代表人/负责人"), validators=[DataRequired(), Length(max=100)])
+    contact_name = None  # contact details are changed directly, not through a request
+    contact_phone = None
+    contact_email = None
     reason = TextAreaField(_l("变更原因"), validators=[DataRequired(), Length(max=500)])
 
 

@@ -160,7 +160,7 @@ def test_merchant_signs_through_the_form(client: FlaskClient) -> None:
     user = UserFactory(merchant_user=True, username="signer")
     client.post("/login", data={"username": "signer", "password": PASSWORD})
     page = client.get("/portal/commitment").get_data(as_text=True)
-    template_id = re.search(r'name="template_id" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    template_id = re.search(r'name="template_id"[^>]*value="(\d+)"', page).group(1)  # type: ignore[union-attr]
     points = len(re.findall(r'name="confirmed"', page))
     form = {
         "template_id": template_id,
