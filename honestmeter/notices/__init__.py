@@ -6,6 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from honestmeter.notices.cli import notices
     from honestmeter.notices.routes import bp
 
     app.register_blueprint(bp)
+    app.cli.add_command(notices)

@@ -8,7 +8,9 @@ revocation) gets a new document — the "reprint after each change".
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
@@ -16,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 
 from honestmeter import clock
 from honestmeter.commitments import services as commitment_services
-from honestmeter.commitments.models import Commitment
 from honestmeter.commitments.records import COMMITMENT_TYPE
 from honestmeter.errors import NotFound
 from honestmeter.extensions import db
@@ -104,54 +105,66 @@ def issue(
     return notice
 
 
-def commitment_notice(merchant: Merchant) -> Notice:
+@dataclass(frozen=True)
+class Job:
+    """Everything needed to render one notice, as plain picklable data (so worker processes can)."""
+
+    kind: str
+    merchant_id: int
+    subject: str
+    fact_leaf_hash: bytes
+    arguments: dict[str, Any]
+
+    def render(self) -> bytes:
+        builder = documents.commitment_pdf if self.kind == "commitment" else documents.sticker_pdf
+        return builder(default_renderer(), **self.arguments)
+
+
+def issue_job(job: Job, data: bytes | None = None) -> Notice:
+    """Issue the notice of a job, with bytes rendered elsewhere (`data`) or rendered now."""
+    return issue(
+        job.kind,
+        merchant_id=job.merchant_id,
+        subject=job.subject,
+        fact_leaf_hash=job.fact_leaf_hash,
+        render=(lambda: data) if data is not None else job.render,
+    )
+
+
+def commitment_job(merchant: Merchant) -> Job:
     """诚信计量承诺书 of the merchant's current commitment."""
     commitment = commitment_services.current_commitment(merchant.id)
     if commitment is None:
         raise NotFound("该经营者目前没有有效的诚信计量承诺书")
-    return _commitment_notice(merchant, commitment)
-
-
-def _commitment_notice(merchant: Merchant, commitment: Commitment) -> Notice:
     record = ledger.latest_record(COMMITMENT_TYPE, str(commitment.id))
     if record is None:
         raise NotFound("承诺书尚未记入可信账本")
     template = commitment.template
-
-    def render() -> bytes:
-        return documents.commitment_pdf(
-            default_renderer(),
-            merchant={
-                "name": merchant.name,
-                "uscc": merchant.uscc,
-                "address": merchant.address,
-                "sector": merchant.sector.name,
-            },
-            commitment={
-                "number": f"CN{commitment.id:08d}",
-                "points": template.points,
-                "signer_name": commitment.signer_name,
-                "signer_title": commitment.signer_title,
-                "signed_at": commitment.signed_at,
-                "valid_from": commitment.valid_from,
-                "valid_until": commitment.valid_until,
-                "template_version": f"{template.sector.name} 第{template.version}版",
-                "text_sha256": commitment.text_sha256,
-            },
-            leaf_hash=record.leaf_hash.hex(),
-            verify_base_url=base_url(),
-        )
-
-    return issue(
-        "commitment",
-        merchant_id=merchant.id,
-        subject=f"commitment/{commitment.id}",
-        fact_leaf_hash=record.leaf_hash,
-        render=render,
-    )
+    arguments = {
+        "merchant": {
+            "name": merchant.name,
+            "uscc": merchant.uscc,
+            "address": merchant.address,
+            "sector": merchant.sector.name,
+        },
+        "commitment": {
+            "number": f"CN{commitment.id:08d}",
+            "points": list(template.points),
+            "signer_name": commitment.signer_name,
+            "signer_title": commitment.signer_title,
+            "signed_at": commitment.signed_at,
+            "valid_from": commitment.valid_from,
+            "valid_until": commitment.valid_until,
+            "template_version": f"{template.sector.name} 第{template.version}版",
+            "text_sha256": commitment.text_sha256,
+        },
+        "leaf_hash": record.leaf_hash.hex(),
+        "verify_base_url": base_url(),
+    }
+    return Job("commitment", merchant.id, f"commitment/{commitment.id}", record.leaf_hash, arguments)
 
 
-def sticker_notice(merchant: Merchant) -> Notice:
+def sticker_job(merchant: Merchant) -> Job:
     """The A6 premises sticker for the merchant's current public state (directory entry and commitment)."""
     commitment = commitment_services.current_commitment(merchant.id)
     history = commitment_services.history(merchant.id)
@@ -164,24 +177,28 @@ def sticker_notice(merchant: Merchant) -> Notice:
     newest = max((f for f in facts if f is not None), key=lambda f: f.leaf_index, default=None)
     if newest is None:
         raise NotFound("该经营者尚未记入可信账本")
-    issued_at = clock.utcnow()
+    arguments = {
+        "merchant": {"name": merchant.name, "uscc": merchant.uscc},
+        "grade": None,
+        "commitment_status": status,
+        "leaf_hash": newest.leaf_hash.hex(),
+        "public_base_url": base_url(),
+        "verify_base_url": base_url(),
+        "issued_at": clock.utcnow(),
+    }
+    return Job("sticker", merchant.id, f"merchant/{merchant.id}", newest.leaf_hash, arguments)
 
-    def render() -> bytes:
-        return documents.sticker_pdf(
-            default_renderer(),
-            merchant={"name": merchant.name, "uscc": merchant.uscc},
-            grade=None,
-            commitment_status=status,
-            leaf_hash=newest.leaf_hash.hex(),
-            public_base_url=base_url(),
-            verify_base_url=base_url(),
-            issued_at=issued_at,
-        )
 
-    return issue(
-        "sticker",
-        merchant_id=merchant.id,
-        subject=f"merchant/{merchant.id}",
-        fact_leaf_hash=newest.leaf_hash,
-        render=render,
+def commitment_notice(merchant: Merchant) -> Notice:
+    return issue_job(commitment_job(merchant))
+
+
+def sticker_notice(merchant: Merchant) -> Notice:
+    return issue_job(sticker_job(merchant))
+
+
+def already_issued(job: Job) -> bool:
+    found = db.session.scalar(
+        sa.select(Notice).where(Notice.kind == job.kind, Notice.fact_leaf_hash == job.fact_leaf_hash)
     )
+    return found is not None and path_of(found).exists()

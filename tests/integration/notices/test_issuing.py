@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import io
+import json
 
+import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
 from honestmeter.commitments import services as commitments
+from honestmeter.extensions import db
 from honestmeter.ledger import bundle
 from honestmeter.ledger import services as ledger
+from honestmeter.ledger.models import LedgerEntry
 from honestmeter.merchants import services as merchant_services
 from tests.factories import PASSWORD, UserFactory, merchant_facts
 
@@ -69,3 +74,18 @@ def test_merchant_downloads_its_sticker(client: FlaskClient) -> None:
     assert "西湖眼镜店" in text and "有效" in text
     page = PdfReader(io.BytesIO(response.data)).pages[0]
     assert round(float(page.mediabox.width) / 72 * 25.4) == 105  # A6
+
+
+def test_bulk_render_issues_each_due_notice_once(app: Flask) -> None:
+    merchant, _, _ = signed_merchant()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["notices", "render", "--processes", "2"])
+    assert result.exit_code == 0, result.output
+    assert "issued 2 notices" in result.output  # the 承诺书 and the sticker
+    assert "issued 0 notices" in runner.invoke(args=["notices", "render"]).output  # idempotent
+    kinds = sorted(
+        json.loads(e.canonical)["data"]["kind"]
+        for e in db.session.scalars(sa.select(LedgerEntry).where(LedgerEntry.record_type == "notice"))
+    )
+    assert kinds == ["commitment", "sticker"]
+    assert merchant.uscc
