@@ -12,7 +12,8 @@ TEST_DEBS := chromium
 # Pure cores (no Flask, no SQLAlchemy) are held to mypy --strict.
 PURE_CORES := honestmeter/merchants/uscc.py honestmeter/instruments/cycle.py honestmeter/instruments/importing.py \
 	honestmeter/instruments/scans.py honestmeter/clock.py honestmeter/errors.py honestmeter/ledger/merkle.py \
-	honestmeter/ledger/canonical.py honestmeter/ledger/checkpoint.py honestmeter/ledger/bundle.py
+	honestmeter/ledger/canonical.py honestmeter/ledger/checkpoint.py honestmeter/ledger/bundle.py \
+	honestmeter/tables.py
 
 .PHONY: install install-dev run test lint translations system-deps test-system-deps clean
 

@@ -181,6 +181,11 @@ def demo_data(count: int, seed: int, if_empty: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from honestmeter.instruments.cli import import_group
+    from honestmeter.merchants.cli import import_merchants
+
+    # One `honestmeter import` group; each domain contributes its own command to it.
+    import_group.add_command(import_merchants)
     for command in (serve, scheduler, jobs_group, create_user, demo_data):
         app.cli.add_command(command)
 
