@@ -126,3 +126,32 @@ def desktop(browser: object) -> Iterator[object]:
 def shot(page: object, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def register(
+    page: object,
+    base: str,
+    *,
+    uscc: str,
+    name: str,
+    sector: str,
+    region: str,
+    address: str,
+    person: str,
+    username: str,
+    password: str,
+) -> None:
+    """Fill and submit the merchant registration form as a person would."""
+    page.goto(f"{base}/register")  # type: ignore[attr-defined]
+    label = page.get_by_label  # type: ignore[attr-defined]
+    label("统一社会信用代码").fill(uscc)
+    label("经营者名称").fill(name)
+    label("行业").select_option(label=sector)
+    label("所在地区").select_option(value=region)
+    label("经营场所地址").fill(address)
+    label("法定代表人/负责人").fill(person)
+    label("账号使用人姓名").fill(person)
+    label("用户名").fill(username)
+    label("密码", exact=True).fill(password)
+    label("确认密码").fill(password)
+    page.get_by_role("button", name="提交注册").click()  # type: ignore[attr-defined]

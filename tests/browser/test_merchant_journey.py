@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from honestmeter import demo
-from tests.browser.conftest import Live, shot
+from tests.browser.conftest import Live, register, shot
 
 pytestmark = pytest.mark.browser
 
@@ -31,18 +31,18 @@ def sign_in(page: Page, base: str, username: str, password: str) -> None:
 
 def test_register_import_sign_download_and_show(browser: Browser, live: Live, tmp_path: Path) -> None:
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
-    phone.goto(f"{live.url}/register")
-    phone.get_by_label("统一社会信用代码").fill(USCC)
-    phone.get_by_label("经营者名称").fill("鹭江公平秤超市")
-    phone.get_by_label("行业").select_option(label="商店超市")
-    phone.get_by_label("所在地区").select_option(value="350203")
-    phone.get_by_label("经营场所地址").fill("厦门市思明区中山路8号")
-    phone.get_by_label("法定代表人/负责人").fill("林八")
-    phone.get_by_label("账号使用人姓名").fill("林八")
-    phone.get_by_label("用户名").fill("lujiang")
-    phone.get_by_label("密码", exact=True).fill("Lujiang123")
-    phone.get_by_label("确认密码").fill("Lujiang123")
-    phone.get_by_role("button", name="提交注册").click()
+    register(
+        phone,
+        live.url,
+        uscc=USCC,
+        name="鹭江公平秤超市",
+        sector="商店超市",
+        region="350203",
+        address="厦门市思明区中山路8号",
+        person="林八",
+        username="lujiang",
+        password="Lujiang123",
+    )
     expect(phone.get_by_role("heading", name="注册已提交")).to_be_visible()
 
     admin = browser.new_context().new_page()

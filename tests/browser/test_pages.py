@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from honestmeter import demo
-from tests.browser.conftest import Live, shot
+from tests.browser.conftest import Live, register, shot
 
 pytestmark = pytest.mark.browser
 
@@ -49,18 +49,18 @@ def test_phone_menu_opens(phone: Page, live_server: str) -> None:
 
 
 def test_registration_shows_the_wrong_check_character_then_succeeds(phone: Page, live_server: str) -> None:
-    phone.goto(f"{live_server}/register")
-    phone.get_by_label("统一社会信用代码").fill("91330100716105852A")
-    phone.get_by_label("经营者名称").fill("西湖眼镜店")
-    phone.get_by_label("行业").select_option(label="眼镜制配")
-    phone.get_by_label("所在地区").select_option(value="330106")
-    phone.get_by_label("经营场所地址").fill("杭州市西湖区文三路1号")
-    phone.get_by_label("法定代表人/负责人").fill("钱七")
-    phone.get_by_label("账号使用人姓名").fill("钱七")
-    phone.get_by_label("用户名").fill("xihu_optical")
-    phone.get_by_label("密码", exact=True).fill("Optical123")
-    phone.get_by_label("确认密码").fill("Optical123")
-    phone.get_by_role("button", name="提交注册").click()
+    register(
+        phone,
+        live_server,
+        uscc="91330100716105852A",
+        name="西湖眼镜店",
+        sector="眼镜制配",
+        region="330106",
+        address="杭州市西湖区文三路1号",
+        person="钱七",
+        username="xihu_optical",
+        password="Optical123",
+    )
     expect(phone.get_by_role("alert")).to_contain_text("第18位（校验码）应为“F”，实际为“A”")
     shot(phone, "register-error-phone")
     phone.get_by_label("统一社会信用代码").fill("91330100716105852F")
