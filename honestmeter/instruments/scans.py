@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from honestmeter.instruments.importing import N_
+from honestmeter.tables import N_
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 SCAN_DIR = PurePath("uploads", "certificates")
