@@ -64,7 +64,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy --strict --follow-imports=silent $(PURE_CORES)
 
 translations: $(VENV)/.installed-dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ValidationFailed -k PermissionDenied \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k ValidationFailed -k PermissionDenied \
 		-k NotFound -k InvalidTransition -k DomainError --no-location --sort-output \
 		--project honestmeter --copyright-holder "honestmeter contributors" -o honestmeter/translations/messages.pot . >/dev/null
 	$(BIN)/pybabel update -i honestmeter/translations/messages.pot -d honestmeter/translations --no-fuzzy-matching

@@ -13,6 +13,7 @@ KEYWORDS = {
     "gettext": None,
     "_l": None,
     "lazy_gettext": None,
+    "N_": None,
     "ngettext": (1, 2),
     "ValidationFailed": None,
     "PermissionDenied": None,
