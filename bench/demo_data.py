@@ -50,8 +50,10 @@ def main() -> None:
         summary = demo.generate(merchants=args.merchants, seed=2, progress=False)
         elapsed = time.perf_counter() - start
     print(f"backend: {sa.make_url(url).get_backend_name()}")
-    print(f"demo-data: {summary['merchants']} merchants + {summary['instruments']} instruments in {elapsed:.1f} s "
-          f"({summary['merchants'] / elapsed:,.0f} merchants/s)")
+    print(
+        f"demo-data: {summary['merchants']} merchants + {summary['instruments']} instruments in {elapsed:.1f} s "
+        f"({summary['merchants'] / elapsed:,.0f} merchants/s)"
+    )
     print(f"baseline bare insert of {len(rows)} two-column rows: {baseline:.2f} s")
     print(f"ratio demo-data / baseline: {elapsed / baseline:.1f}x")
 

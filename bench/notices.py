@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from honestmeter.commitments.defaults import points_for
 from honestmeter.notices import documents
 from honestmeter.notices.rendering import PdfRenderer, WeasyPrintRenderer
 
@@ -58,16 +59,8 @@ SHOPS = (
 )
 STREETS = ("文三路", "中山北路", "解放路", "人民路", "延安路", "凤起路", "建国南路")
 SIGNERS = (("王丽华", "法定代表人"), ("陈建国", "负责人"), ("李秀英", "店长"), ("张伟", "经理"), ("刘洋", "站长"))
-POINTS = (
-    "自觉遵守《中华人民共和国计量法》等计量法律法规，主动接受市场监督管理部门和消费者的监督。",
-    "以商品量作为结算依据的，配备与经营项目相适应的合格计量器具，满足交易需要，商品量的短缺量符合"
-    "《零售商品称重计量监督管理办法》的规定。",
-    "使用的计量器具按规定经法定计量检定机构检定合格并在有效期内，不使用未经检定、超过检定周期或者检定不合格的"
-    "计量器具，不破坏计量器具的准确度。",
-    "现场交易时明示计量单位、计量过程和计量器具显示的量值；杜绝短斤少两，一经确认，赔偿消费者损失。",
-    "销售的定量包装商品符合《定量包装商品计量监督管理办法》的规定，不销售净含量不合格的商品。",
-    "设置公平秤，建立计量器具台账和周期检定制度，规范操作，准确计量，诚信经营。",
-)
+# The sector text regulators start from (commitments/defaults.py), as merchants sign it.
+POINTS = tuple(points_for("optical"))
 
 
 def sample(i: int) -> dict[str, Any]:

@@ -26,39 +26,15 @@ def run(app: Flask, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def create_user(app: Flask, username: str, role: str, *extra: str) -> tuple[int, str]:
+    return run(app, "create-user", "--username", username, "--role", role, "--password", "Secret123", *extra)
+
+
 def test_create_user_for_each_role(app: Flask) -> None:
     merchant = MerchantFactory()
-    assert run(app, "create-user", "--username", "chief", "--role", "admin", "--password", "Secret123")[0] == 0
-    code, _ = run(
-        app,
-        "create-user",
-        "--username",
-        "shop",
-        "--role",
-        "merchant",
-        "--password",
-        "Secret123",
-        "--uscc",
-        merchant.uscc,
-    )
-    assert code == 0
-    code, _ = run(
-        app,
-        "create-user",
-        "--username",
-        "insp",
-        "--role",
-        "inspector",
-        "--password",
-        "Secret123",
-        "--badge",
-        "jl900",
-        "--region",
-        "440305",
-        "--name",
-        "周检",
-    )
-    assert code == 0
+    assert create_user(app, "chief", "admin")[0] == 0
+    assert create_user(app, "shop", "merchant", "--uscc", merchant.uscc)[0] == 0
+    assert create_user(app, "insp", "inspector", "--badge", "jl900", "--region", "440305", "--name", "周检")[0] == 0
     roles = {u.username: (u.role, u.status) for u in db.session.scalars(sa.select(User))}
     assert roles["chief"] == (Role.ADMIN, AccountStatus.ACTIVE)
     assert roles["shop"] == (Role.MERCHANT, AccountStatus.ACTIVE)
@@ -66,18 +42,7 @@ def test_create_user_for_each_role(app: Flask) -> None:
 
 
 def test_create_user_reports_errors_clearly(app: Flask) -> None:
-    code, output = run(
-        app,
-        "create-user",
-        "--username",
-        "shop",
-        "--role",
-        "merchant",
-        "--password",
-        "Secret123",
-        "--uscc",
-        "914403001922038215",
-    )
+    code, output = create_user(app, "shop", "merchant", "--uscc", "914403001922038215")
     assert code != 0 and "第18位" in output
     code, output = run(app, "create-user", "--username", "weak", "--role", "admin", "--password", "short")
     assert code != 0 and "至少需要8位" in output
