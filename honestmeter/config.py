@@ -72,6 +72,10 @@ class Config:
     MAIL_FROM: str = "honestmeter@localhost"
     COMMITMENT_VALID_MONTHS: int = 12
     COMMITMENT_RENEW_DAYS: int = 30  # renewal opens this many days before the last valid day
+    AUTHORITY_NAME: str = "市场监督管理局"  # 检查实施机关 printed on notices and results; set per deployment
+    PUBLISH_WORKING_DAYS: int = 20  # results are published within this many working days of completion
+    PUBLISH_WARN_WORKING_DAYS: int = 5  # warn this many working days before a publication deadline
+    EVIDENCE_MAX_BYTES: int = 8 * 1024 * 1024  # one evidence photo
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(default_factory=lambda: {"pool_pre_ping": True})
     TESTING: bool = False
     WTF_CSRF_ENABLED: bool = True
@@ -101,6 +105,10 @@ class Config:
             MAIL_FROM=environ.get("MAIL_FROM", cls.MAIL_FROM),
             COMMITMENT_VALID_MONTHS=int(environ.get("COMMITMENT_VALID_MONTHS", cls.COMMITMENT_VALID_MONTHS)),
             COMMITMENT_RENEW_DAYS=int(environ.get("COMMITMENT_RENEW_DAYS", cls.COMMITMENT_RENEW_DAYS)),
+            AUTHORITY_NAME=environ.get("AUTHORITY_NAME", cls.AUTHORITY_NAME),
+            PUBLISH_WORKING_DAYS=int(environ.get("PUBLISH_WORKING_DAYS", cls.PUBLISH_WORKING_DAYS)),
+            PUBLISH_WARN_WORKING_DAYS=int(environ.get("PUBLISH_WARN_WORKING_DAYS", cls.PUBLISH_WARN_WORKING_DAYS)),
+            EVIDENCE_MAX_BYTES=int(environ.get("EVIDENCE_MAX_BYTES", cls.EVIDENCE_MAX_BYTES)),
             HONESTMETER_ENV=env,
             AUTO_APPROVE_MERCHANTS=_bool(environ.get("AUTO_APPROVE_MERCHANTS"), False),
             RATELIMIT_STORAGE_URI=environ.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -2,7 +2,20 @@
 
 from honestmeter.auth.models import User
 from honestmeter.commitments.models import Commitment, CommitmentTemplate
-from honestmeter.inspections.models import Inspector
+from honestmeter.inspections.models import (
+    CheckItem,
+    Draw,
+    EvidencePhoto,
+    Finding,
+    Inspector,
+    InstrumentCheck,
+    NetContentSample,
+    Plan,
+    RectificationOrder,
+    Recusal,
+    Task,
+    TaskInspector,
+)
 from honestmeter.instruments.models import Instrument, InstrumentType, InstrumentVerification
 from honestmeter.jobs.models import JobRun
 from honestmeter.ledger.models import (
@@ -13,15 +26,21 @@ from honestmeter.ledger.models import (
     LedgerHead,
     LedgerNode,
 )
+from honestmeter.lists.models import ListEntry
 from honestmeter.merchants.models import Merchant, MerchantChangeRequest, Region, Sector
 from honestmeter.notices.models import Notice
 from honestmeter.reminders.models import Reminder
 
 __all__ = [
+    "CheckItem",
     "Commitment",
     "CommitmentTemplate",
+    "Draw",
+    "EvidencePhoto",
+    "Finding",
     "Inspector",
     "Instrument",
+    "InstrumentCheck",
     "InstrumentType",
     "InstrumentVerification",
     "JobRun",
@@ -31,11 +50,18 @@ __all__ = [
     "LedgerEntry",
     "LedgerHead",
     "LedgerNode",
+    "ListEntry",
     "Merchant",
     "MerchantChangeRequest",
+    "NetContentSample",
     "Notice",
+    "Plan",
+    "RectificationOrder",
+    "Recusal",
     "Region",
     "Reminder",
     "Sector",
+    "Task",
+    "TaskInspector",
     "User",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import UTC, date, datetime
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
@@ -11,7 +11,16 @@ from factory.alchemy import SQLAlchemyModelFactory
 from honestmeter.auth import passwords
 from honestmeter.auth.models import AccountStatus, Role, User
 from honestmeter.extensions import db
-from honestmeter.inspections.models import Inspector
+from honestmeter.inspections.models import (
+    Finding,
+    Inspector,
+    Plan,
+    PlanStatus,
+    Task,
+    TaskInspector,
+    TaskKind,
+    TaskStatus,
+)
 from honestmeter.instruments.models import Instrument, InstrumentType
 from honestmeter.merchants import uscc
 from honestmeter.merchants.models import Merchant
@@ -96,3 +105,67 @@ def merchant_facts(**changes: str) -> MerchantFacts:
         "legal_representative": "钱七",
     }
     return MerchantFacts(**{**base, **changes})
+
+
+DEFAULT_RATIOS = {"A": "0.03", "B": "0.10", "C": "0.30", "D": "0.60", "unrated": "0.10"}
+
+
+class PlanFactory(Base):
+    class Meta:
+        model = Plan
+
+    name = factory.Sequence(lambda n: f"2026年第{n + 1}批计量双随机抽查")
+    year = 2026
+    batch = factory.Sequence(lambda n: n + 1)
+    authority = "深圳市南山区市场监督管理局"
+    region_codes = factory.LazyFunction(list)
+    sector_codes = factory.LazyFunction(list)
+    item_codes = factory.LazyFunction(lambda: ["JL-01", "JL-04"])
+    ratios = factory.LazyFunction(lambda: dict(DEFAULT_RATIOS))
+    per_case = 2
+    capacity = 20
+    status = PlanStatus.DRAFT
+
+
+class TaskFactory(Base):
+    """A directed task with two inspectors; pass `inspectors=[...]` to choose them."""
+
+    class Meta:
+        model = Task
+
+    kind = TaskKind.DIRECTED
+    merchant = factory.SubFactory(MerchantFactory)
+    reason = "测试定向检查"
+    authority = "深圳市南山区市场监督管理局"
+    item_codes = factory.LazyFunction(lambda: ["JL-01", "JL-04"])
+    status = TaskStatus.OPEN
+
+    @factory.post_generation
+    def inspectors(self, create: bool, extracted: list[Inspector] | None, **kwargs: object) -> None:
+        for position, inspector in enumerate(extracted or [InspectorFactory(), InspectorFactory()]):
+            self.assignments.append(TaskInspector(inspector=inspector, position=position))
+        db.session.flush()
+
+
+class FindingFactory(Base):
+    class Meta:
+        model = Finding
+
+    task = factory.SubFactory(TaskFactory, status=TaskStatus.RECORDING)
+    checked_on = date(2026, 11, 20)
+    result_codes = factory.LazyFunction(lambda: ["01"])
+    item_results = factory.LazyFunction(dict)
+    notes = ""
+    recorded_by_id = factory.LazyAttribute(lambda f: f.task.assignments[0].inspector.user_id)
+
+
+def complete(task: Task, *, at: datetime | None = None) -> Task:
+    """Mark a task as confirmed by all its inspectors (for tests of what comes after)."""
+    when = at or datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    for a in task.assignments:
+        a.confirmed_revision = task.finding.revision if task.finding else 1
+        a.confirmed_at = when
+    task.status = TaskStatus.COMPLETED
+    task.completed_at = when
+    db.session.flush()
+    return task

@@ -1,4 +1,4 @@
-"""Inspectors, and later plans, draws, tasks and findings (双随机、一公开)."""
+"""双随机、一公开: inspectors, recusals, check items, plans, verifiable draws, tasks, findings, publication."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from honestmeter.inspections.routes import bp
+    from honestmeter.inspections import plan_routes, result_routes, routes, task_routes
 
-    app.register_blueprint(bp)
+    for module in (routes, plan_routes, task_routes, result_routes):
+        app.register_blueprint(module.bp)

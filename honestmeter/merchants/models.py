@@ -66,6 +66,8 @@ class Merchant(TimestampMixin, Base):
     contact_phone: Mapped[str | None] = mapped_column(sa.String(32))
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
     status: Mapped[MerchantStatus] = mapped_column(default=MerchantStatus.ACTIVE)
+    # 计量信用等级 A–D (DESIGN §6), kept by grading; None until first rated. Draw strata follow it.
+    grade: Mapped[str | None] = mapped_column(sa.String(1), index=True)
 
     sector: Mapped[Sector] = relationship(lazy="joined")
     region: Mapped[Region] = relationship(lazy="joined")

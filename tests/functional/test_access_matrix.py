@@ -60,6 +60,15 @@ def world() -> dict[str, Any]:
             "decision": "approve",
             "instrument_id": InstrumentFactory(merchant=merchant).id,  # the matrix merchant's own
             "verification_id": 10**6,
+            "plan_id": 10**6,
+            "draw_id": 10**6,
+            "task_id": 10**6,
+            "photo_id": 10**6,
+            "order_id": 10**6,
+            "item_id": 10**6,
+            "recusal_id": 10**6,
+            "entry_id": 10**6,
+            "notice_id": 10**6,
         },
     }
 
