@@ -7,6 +7,27 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from honestmeter.inspections import plan_routes, result_routes, routes, task_routes
+    from honestmeter.jobs.registry import JobSpec, register
 
     for module in (routes, plan_routes, task_routes, result_routes):
         app.register_blueprint(module.bp)
+    register(
+        JobSpec(
+            id="inspections.draws",
+            func="honestmeter.inspections.draws:draw_job",
+            trigger="interval",
+            trigger_args={"seconds": 60},
+            description="按计划公告摇号，锚定后揭晓结果",
+            run_at_start=True,
+        )
+    )
+    register(
+        JobSpec(
+            id="inspections.publication_deadlines",
+            func="honestmeter.inspections.publication:deadline_job",
+            trigger="cron",
+            trigger_args={"hour": 8, "minute": 0},
+            description="检查结果公示期限预警",
+            run_at_start=True,
+        )
+    )

@@ -1,4 +1,4 @@
-"""Plans, the check-item list, recusals and draws (admin), recusal requests (inspector, merchant), the public draw page and its API."""
+"""Plans, check items, recusals and draws (admin); recusal requests; the public draw page and its API."""
 
 from __future__ import annotations
 
