@@ -22,7 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC = "public"
 ROLE_HOME = {
     Role.ADMIN: "console.dashboard",
-    Role.INSPECTOR: "inspections.tasks",
+    Role.INSPECTOR: "tasks.inspector_home",
     Role.MERCHANT: "console.portal",
 }
 

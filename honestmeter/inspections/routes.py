@@ -1,4 +1,4 @@
-"""Inspector task list and the regulator's inspector directory."""
+"""The regulator's inspector directory (the inspector's task list is in task_routes)."""
 
 from __future__ import annotations
 
@@ -7,23 +7,15 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from honestmeter.errors import DomainError
 from honestmeter.inspections import services
 from honestmeter.inspections.forms import InspectorForm, ToggleForm
 from honestmeter.merchants.queries import region_choices
-from honestmeter.security import admin_required, inspector_required
+from honestmeter.security import admin_required
 from honestmeter.web import grouped_choices, show_error
 
 bp = Blueprint("inspections", __name__)
-
-
-@bp.route("/inspector/")
-@inspector_required
-def tasks() -> Any:
-    # Tasks arrive from verifiable draws (双随机); until a draw assigns some, the list is empty.
-    return render_template("inspections/tasks.html", profile=services.profile_of(current_user), tasks=[])
 
 
 @bp.route("/admin/inspectors")
