@@ -12,10 +12,13 @@ from honestmeter import clock
 from honestmeter.auth.models import AccountStatus, User
 from honestmeter.commitments import services as commitment_services
 from honestmeter.extensions import db
+from honestmeter.inspections import followup, publication, result_records
+from honestmeter.inspections import results as result_codes
 from honestmeter.inspections.models import Inspector
 from honestmeter.instruments import queries as instrument_queries
 from honestmeter.jobs import queries as job_queries
 from honestmeter.ledger.services import ledger_status
+from honestmeter.lists import services as list_services
 from honestmeter.merchants.models import Merchant, Sector
 from honestmeter.reminders import services as reminder_services
 from honestmeter.security import admin_required, merchant_required
@@ -33,6 +36,11 @@ def portal() -> Any:
         attention=instrument_queries.needing_attention(merchant.id),
         commitment=commitment_services.current_commitment(merchant.id),
         reminders=reminder_services.for_merchant(merchant.id),
+        results=publication.published_for_merchant(merchant.id)[:5],
+        open_orders=followup.open_orders_for_merchant(merchant.id),
+        result_labels=result_codes.RESULT_CODES,
+        kinds=result_records.KIND_LABELS,
+        today=clock.today(),
     )
 
 
@@ -64,4 +72,11 @@ def dashboard() -> Any:
         scheduler=job_queries.heartbeat(),
         ledger=ledger_status(),
         now=clock.utcnow(),
+        publication={
+            "overdue": publication.overdue_count(),
+            "due_soon": publication.due_soon_count(),
+            "follow_ups": followup.open_follow_up_count(),
+            "orders_late": followup.open_orders_past_deadline_count(),
+            "proposals": list_services.pending_count(),
+        },
     )

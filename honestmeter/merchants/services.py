@@ -226,6 +226,10 @@ def decide_change(request_id: int, *, by: User, approve: bool, note: str = "") -
             _apply(merchant, _facts_of(merchant, request.changes), merchant.uscc_override_reason)
             db.session.flush()
             ledger.publish(records.record_of(merchant))
+            # Published spot-check results print the merchant's name: they follow the change.
+            from honestmeter.inspections.publication import republish_for_merchant
+
+            republish_for_merchant(merchant.id)
         request.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
         request.decided_by_id, request.decided_at = by.id, clock.utcnow()
         request.decision_note = note.strip() or None

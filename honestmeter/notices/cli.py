@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -13,6 +15,7 @@ from tqdm import tqdm
 from honestmeter.commitments.models import Commitment, CommitmentStatus
 from honestmeter.errors import NotFound
 from honestmeter.extensions import db
+from honestmeter.inspections.models import Plan, RectificationOrder, Task, TaskStatus
 from honestmeter.merchants.models import Merchant
 from honestmeter.notices import services
 
@@ -31,9 +34,54 @@ def notices() -> None:
     """PDF notices."""
 
 
+MERCHANT_KINDS = ("commitment", "sticker")
+RESULT_KINDS = ("inspection_result", "rectification", "plan_results")
+
+
+def _merchant_jobs(kinds: list[str], limit: int | None) -> Iterator[services.Job]:
+    signed = sa.select(Commitment.merchant_id).where(Commitment.status == CommitmentStatus.ACTIVE)
+    query = sa.select(Merchant).order_by(Merchant.id)
+    if kinds == ["commitment"]:
+        query = query.where(Merchant.id.in_(signed))
+    builders = {"commitment": services.commitment_job, "sticker": services.sticker_job}
+    for merchant in db.session.scalars(query.limit(limit)).all():
+        for kind in kinds:
+            try:
+                yield builders[kind](merchant)
+            except NotFound:  # nothing to issue for this merchant (no commitment, no record)
+                continue
+
+
+def _result_jobs(kinds: list[str], limit: int | None) -> Iterator[services.Job]:
+    """告知书 of every published result, 责令改正通知书 of every order, 抽查结果公示 of every plan with results."""
+    sources: dict[str, tuple[sa.Select[Any], Callable[[Any], services.Job]]] = {
+        "inspection_result": (
+            sa.select(Task).where(Task.status == TaskStatus.PUBLISHED).order_by(Task.id),
+            services.inspection_result_job,
+        ),
+        "rectification": (sa.select(RectificationOrder).order_by(RectificationOrder.id), services.rectification_job),
+        "plan_results": (
+            sa.select(Plan).where(Plan.id.in_(sa.select(Task.plan_id).where(Task.status == TaskStatus.PUBLISHED))),
+            services.plan_results_job,
+        ),
+    }
+    for kind in kinds:
+        query, build = sources[kind]
+        for row in db.session.scalars(query.limit(limit)).all():
+            try:
+                yield build(row)
+            except NotFound:
+                continue
+
+
 @notices.command("render")
-@click.option("--kind", type=click.Choice(["commitment", "sticker", "all"]), default="all", show_default=True)
-@click.option("--limit", type=int, default=None, help="At most this many merchants.")
+@click.option(
+    "--kind",
+    type=click.Choice([*MERCHANT_KINDS, *RESULT_KINDS, "all"]),
+    default="all",
+    show_default=True,
+)
+@click.option("--limit", type=int, default=None, help="At most this many merchants (or results, orders, plans).")
 @click.option("--processes", type=int, default=os.cpu_count() or 1, show_default=True)
 @with_appcontext
 def render(kind: str, limit: int | None, processes: int) -> None:
@@ -41,25 +89,16 @@ def render(kind: str, limit: int | None, processes: int) -> None:
 
     Rendering runs in worker processes; storing and recording stay in this one.
     """
-    signed = sa.select(Commitment.merchant_id).where(Commitment.status == CommitmentStatus.ACTIVE)
-    query = sa.select(Merchant).order_by(Merchant.id)
-    if kind == "commitment":
-        query = query.where(Merchant.id.in_(signed))
-    merchants = db.session.scalars(query.limit(limit)).all()
-    builders = {
-        "commitment": [services.commitment_job],
-        "sticker": [services.sticker_job],
-        "all": [services.commitment_job, services.sticker_job],
-    }[kind]
+    kinds = [*MERCHANT_KINDS, *RESULT_KINDS] if kind == "all" else [kind]
+    merchant_kinds = [k for k in kinds if k in MERCHANT_KINDS]
+    result_kinds = [k for k in kinds if k in RESULT_KINDS]
     jobs = []
-    for merchant in merchants:
-        for build in builders:
-            try:
-                job = build(merchant)
-            except NotFound:  # nothing to issue for this merchant (no commitment, no record)
-                continue
-            if not services.already_issued(job):
-                jobs.append(job)
+    for job in (
+        *(_merchant_jobs(merchant_kinds, limit) if merchant_kinds else ()),
+        *(_result_jobs(result_kinds, limit) if result_kinds else ()),
+    ):
+        if not services.already_issued(job):
+            jobs.append(job)
     db.session.commit()  # release the database before forking
     issued = 0
     context = multiprocessing.get_context("fork")

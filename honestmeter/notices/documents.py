@@ -28,6 +28,29 @@ sticker.html — premises QR sticker, A6
     merchant_url     str, "<public_base_url>/merchants/<uscc>": the large QR
     issued_on        datetime.date the sticker was issued (China Standard Time)
 
+inspection_result.html — 检查结果告知书, A4 (to the merchant, for a published result)
+    authority        str, 检查实施机关
+    merchant         dict of str: name, uscc, address
+    result           dict: number (str), type (str, e.g. 双随机抽查), checked_on, published_on (datetime.date),
+                     codes (list of dict: code, label), item_rows (list of dict: code, name, verdict (符合, 不符合,
+                     不适用 or 未判定), note), instruments (list of dict: description, passed (bool), note),
+                     samples (list of dict: product, nominal, unit, average, passed (bool)), notes (str)
+    inspectors       list of dict of str: name, badge_number
+
+rectification.html — 责令改正通知书, A4
+    authority, merchant   as above
+    order            dict: number (str), problems, requirements, basis (str; requirements and basis may be
+                     empty), issued_on, deadline, reinspection_due (datetime.date or None), checked_on
+                     (datetime.date), text_sha256 (str, 64 hex)
+    inspectors       as above
+
+plan_results.html — 抽查结果公示, A4, per plan
+    plan             dict: name, authority (str), year, batch (int)
+    draws            list of dict: sequence (int), announcement_hash (str, 64 hex), drawn_on (datetime.date or None)
+    rows             list of dict: merchant, uscc, date (datetime.date), type, results (str: labels joined by "；")
+    counts           list of dict: code, label, count (int); total (int)
+    verify_base      str, "<verify_base_url>/verify": the address the footnote names
+
 Mapping inputs of the builders (other keys are ignored):
 
     merchant    name, uscc, address, sector (str, or a mapping with "name"); the sticker needs name and uscc only
@@ -54,6 +77,10 @@ if TYPE_CHECKING:
 CHINA = ZoneInfo("Asia/Shanghai")
 COMMITMENT_TEMPLATE = "commitment.html"
 STICKER_TEMPLATE = "sticker.html"
+INSPECTION_RESULT_TEMPLATE = "inspection_result.html"
+RECTIFICATION_TEMPLATE = "rectification.html"
+PLAN_RESULTS_TEMPLATE = "plan_results.html"
+VERDICT_LABELS = {"pass": "符合", "fail": "不符合", "na": "不适用", "": "未判定"}
 GRADES = ("A", "B", "C", "D")
 # status codes the sticker template knows, with the printed labels, which are accepted as input too
 COMMITMENT_STATUSES = {"valid": "有效", "expired": "已过期", "unsigned": "未签署", "revoked": "已撤销"}
@@ -138,6 +165,169 @@ def sticker_pdf(
         "issued_on": china_date(issued),
     }
     return renderer.render(STICKER_TEMPLATE, context)
+
+
+def inspection_result_pdf(
+    renderer: PdfRenderer,
+    *,
+    authority: str,
+    merchant: Mapping[str, Any],
+    result: Mapping[str, Any],
+    inspectors: Sequence[Mapping[str, Any]],
+    published_at: datetime,
+    leaf_hash: str,
+    verify_base_url: str,
+) -> bytes:
+    """检查结果告知书 of a published result; `leaf_hash` is the leaf of its "inspection_result" record."""
+    published = _aware_datetime(published_at, "published_at")
+    codes = [
+        {"code": _required(c["code"], "code"), "label": _required(c["label"], "label")}
+        for c in _sequence(result["codes"], "codes")
+    ]
+    if not codes:
+        raise ValueError("a result needs at least one code")
+    context = {
+        **_base_context(created=published, leaf_hash=leaf_hash, verify_base_url=verify_base_url),
+        "authority": _required(authority, "authority"),
+        "merchant": _merchant_address(merchant),
+        "result": {
+            "number": _required(result["number"], "number"),
+            "type": _required(result["type"], "type"),
+            "checked_on": _date(result["checked_on"], "checked_on"),
+            "published_on": china_date(published),
+            "codes": codes,
+            "item_rows": [
+                {
+                    "code": str(i.get("code", "")),
+                    "name": _required(i["name"], "item name"),
+                    "verdict": VERDICT_LABELS.get(str(i.get("verdict") or ""), str(i.get("verdict"))),
+                    "note": str(i.get("note") or ""),
+                }
+                for i in _sequence(result.get("items", []), "items")
+            ],
+            "instruments": [
+                {"description": str(i["description"]), "passed": bool(i["passed"]), "note": str(i.get("note") or "")}
+                for i in _sequence(result.get("instruments", []), "instruments")
+            ],
+            "samples": [
+                {
+                    "product": str(s["product"]),
+                    "nominal": str(s["nominal"]),
+                    "unit": str(s["unit"]),
+                    "average": str(s["average"]),
+                    "passed": bool(s["passed"]),
+                }
+                for s in _sequence(result.get("samples", []), "samples")
+            ],
+            "notes": str(result.get("notes") or ""),
+        },
+        "inspectors": _inspectors(inspectors),
+    }
+    return renderer.render(INSPECTION_RESULT_TEMPLATE, context)
+
+
+def rectification_pdf(
+    renderer: PdfRenderer,
+    *,
+    authority: str,
+    merchant: Mapping[str, Any],
+    order: Mapping[str, Any],
+    inspectors: Sequence[Mapping[str, Any]],
+    issued_at: datetime,
+    leaf_hash: str,
+    verify_base_url: str,
+) -> bytes:
+    """责令改正通知书; `leaf_hash` is the leaf of the order's first "rectification_order" record (its issue)."""
+    issued = _aware_datetime(issued_at, "issued_at")
+    deadline = _date(order["deadline"], "deadline")
+    due = order.get("reinspection_due")
+    context = {
+        **_base_context(created=issued, leaf_hash=leaf_hash, verify_base_url=verify_base_url),
+        "authority": _required(authority, "authority"),
+        "merchant": _merchant_address(merchant),
+        "order": {
+            "number": _required(order["number"], "number"),
+            "problems": _required(order["problems"], "problems"),
+            "requirements": str(order.get("requirements") or ""),
+            "basis": str(order.get("basis") or ""),
+            "issued_on": china_date(issued),
+            "deadline": deadline,
+            "reinspection_due": None if due is None else _date(due, "reinspection_due"),
+            "checked_on": _date(order["checked_on"], "checked_on"),
+            "text_sha256": _hex64(order["text_sha256"], "text_sha256"),
+        },
+        "inspectors": _inspectors(inspectors),
+    }
+    return renderer.render(RECTIFICATION_TEMPLATE, context)
+
+
+def plan_results_pdf(
+    renderer: PdfRenderer,
+    *,
+    plan: Mapping[str, Any],
+    draws: Sequence[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
+    counts: Sequence[Mapping[str, Any]],
+    as_of: datetime,
+    leaf_hash: str,
+    verify_base_url: str,
+) -> bytes:
+    """抽查结果公示 of a plan; `leaf_hash` is the leaf of its "plan_results" record. `as_of` (aware) is the newest
+    publication it contains: the PDF's creation date, so the same results give the same bytes."""
+    moment = _aware_datetime(as_of, "as_of")
+    context = {
+        **_base_context(created=moment, leaf_hash=leaf_hash, verify_base_url=verify_base_url),
+        "plan": {
+            "name": _required(plan["name"], "plan name"),
+            "authority": _required(plan["authority"], "authority"),
+            "year": int(plan["year"]),
+            "batch": int(plan["batch"]),
+        },
+        "as_of": china_date(moment),
+        "draws": [
+            {
+                "sequence": int(d["sequence"]),
+                "announcement_hash": _hex64(d["announcement_hash"], "announcement_hash"),
+                "drawn_on": None if d.get("drawn_on") is None else _date(d["drawn_on"], "drawn_on"),
+            }
+            for d in _sequence(draws, "draws")
+        ],
+        "rows": [
+            {
+                "merchant": _required(r["merchant"], "merchant"),
+                "uscc": _required(r["uscc"], "uscc"),
+                "date": _date(r["date"], "date"),
+                "type": _required(r["type"], "type"),
+                "results": _required(r["results"], "results"),
+            }
+            for r in _sequence(rows, "rows")
+        ],
+        "counts": [
+            {"code": str(c["code"]), "label": str(c["label"]), "count": int(c["count"])}
+            for c in _sequence(counts, "counts")
+        ],
+        "total": len(rows),
+        "verify_base": f"{_base_url(verify_base_url, 'verify_base_url')}/verify",
+    }
+    return renderer.render(PLAN_RESULTS_TEMPLATE, context)
+
+
+def _merchant_address(merchant: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        "name": _required(merchant["name"], "merchant name"),
+        "uscc": _required(merchant["uscc"], "uscc"),
+        "address": _required(merchant["address"], "address"),
+    }
+
+
+def _inspectors(inspectors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    found = [
+        {"name": _required(i["name"], "inspector name"), "badge_number": _required(i["badge_number"], "badge_number")}
+        for i in _sequence(inspectors, "inspectors")
+    ]
+    if len(found) < 2:  # 行政处罚法 Art. 42
+        raise ValueError("a notice names at least two inspectors")
+    return found
 
 
 # ------------------------------------------------------------------ formatting

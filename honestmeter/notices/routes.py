@@ -15,7 +15,8 @@ from honestmeter.security import merchant_required, public
 bp = Blueprint("notices", __name__)
 
 
-def _send(notice: Notice, filename: str) -> Any:
+def send_pdf(notice: Notice, filename: str) -> Any:
+    """The stored PDF of an issued notice, with its SHA-256 as ETag (other blueprints serve notices with it)."""
     # Notices are small; reading them whole keeps no file handle open past the response.
     response = Response(services.path_of(notice).read_bytes(), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -31,11 +32,11 @@ def commitment_pdf(uscc: str) -> Any:
     merchant = find_by_uscc(uscc)
     if merchant is None:
         abort(404)
-    return _send(services.commitment_notice(merchant), f"commitment-{merchant.uscc}.pdf")
+    return send_pdf(services.commitment_notice(merchant), f"commitment-{merchant.uscc}.pdf")
 
 
 @bp.route("/portal/sticker.pdf")
 @merchant_required
 def sticker_pdf() -> Any:
     merchant = current_user.merchant
-    return _send(services.sticker_notice(merchant), f"sticker-{merchant.uscc}.pdf")
+    return send_pdf(services.sticker_notice(merchant), f"sticker-{merchant.uscc}.pdf")

@@ -7,8 +7,10 @@ revocation) gets a new document — the "reprint after each change".
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,11 @@ from honestmeter.commitments import services as commitment_services
 from honestmeter.commitments.records import COMMITMENT_TYPE
 from honestmeter.errors import NotFound
 from honestmeter.extensions import db
+from honestmeter.inspections import publication, result_records
+from honestmeter.inspections import results as result_codes
+from honestmeter.inspections.models import DrawStatus, Plan, RectificationOrder, Task, TaskStatus
 from honestmeter.ledger import services as ledger
+from honestmeter.ledger.models import LedgerEntry
 from honestmeter.merchants.models import Merchant
 from honestmeter.notices import documents
 from honestmeter.notices.models import Notice
@@ -110,14 +116,23 @@ class Job:
     """Everything needed to render one notice, as plain picklable data (so worker processes can)."""
 
     kind: str
-    merchant_id: int
+    merchant_id: int | None
     subject: str
     fact_leaf_hash: bytes
     arguments: dict[str, Any]
 
     def render(self) -> bytes:
-        builder = documents.commitment_pdf if self.kind == "commitment" else documents.sticker_pdf
+        builder: Callable[..., bytes] = BUILDERS[self.kind]
         return builder(default_renderer(), **self.arguments)
+
+
+BUILDERS: dict[str, Callable[..., bytes]] = {
+    "commitment": documents.commitment_pdf,
+    "sticker": documents.sticker_pdf,
+    "inspection_result": documents.inspection_result_pdf,
+    "rectification": documents.rectification_pdf,
+    "plan_results": documents.plan_results_pdf,
+}
 
 
 def issue_job(job: Job, data: bytes | None = None) -> Notice:
@@ -202,3 +217,150 @@ def already_issued(job: Job) -> bool:
         sa.select(Notice).where(Notice.kind == job.kind, Notice.fact_leaf_hash == job.fact_leaf_hash)
     )
     return found is not None and path_of(found).exists()
+
+
+# ---------------------------------------------------------- 双随机、一公开: 告知书, 责令改正通知书, 抽查结果公示
+
+
+def _inspectors(task: Task) -> list[dict[str, str]]:
+    return [{"name": a.inspector.name, "badge_number": a.inspector.badge_number} for a in task.assignments]
+
+
+def _merchant_facts(merchant: Merchant) -> dict[str, str]:
+    return {"name": merchant.name, "uscc": merchant.uscc, "address": merchant.address}
+
+
+def inspection_result_job(task: Task) -> Job:
+    """检查结果告知书 of a published result (reports its newest "inspection_result" record)."""
+    record = ledger.latest_record(result_records.RESULT_TYPE, str(task.id))
+    if task.status != TaskStatus.PUBLISHED or task.finding is None or task.published_at is None or record is None:
+        raise NotFound("该检查结果尚未公示")
+    finding = task.finding
+    names = publication.item_names(task.item_codes)
+    codes = result_records.codes_of(task)
+    arguments = {
+        "authority": task.authority,
+        "merchant": _merchant_facts(task.merchant),
+        "result": {
+            "number": f"JC{task.id:08d}",
+            "type": result_records.KIND_LABELS[task.kind],
+            "checked_on": finding.checked_on,
+            "codes": [{"code": c, "label": result_codes.RESULT_CODES[c]} for c in codes],
+            "items": [
+                {
+                    "code": code,
+                    "name": names.get(code, code),
+                    "verdict": (finding.item_results.get(code) or {}).get("verdict", ""),
+                    "note": (finding.item_results.get(code) or {}).get("note", ""),
+                }
+                for code in task.item_codes
+            ],
+            "instruments": [
+                {"description": i.description, "passed": i.passed, "note": i.note} for i in finding.instrument_checks
+            ],
+            "samples": [
+                {
+                    "product": s.product,
+                    "nominal": format(s.nominal.normalize(), "f"),
+                    "unit": s.unit,
+                    "average": format(s.average.normalize(), "f"),
+                    "passed": s.passed,
+                }
+                for s in finding.samples
+            ],
+            "notes": finding.notes,
+        },
+        "inspectors": _inspectors(task),
+        "published_at": task.published_at,
+        "leaf_hash": record.leaf_hash.hex(),
+        "verify_base_url": base_url(),
+    }
+    return Job("inspection_result", task.merchant_id, f"task/{task.id}", record.leaf_hash, arguments)
+
+
+def rectification_job(order: RectificationOrder) -> Job:
+    """责令改正通知书 as issued (reports the first "rectification_order" record of the order)."""
+    record = db.session.scalar(
+        sa.select(LedgerEntry).where(
+            LedgerEntry.record_type == result_records.ORDER_TYPE,
+            LedgerEntry.record_id == str(order.id),
+            LedgerEntry.version == 1,
+        )
+    )
+    if record is None or order.task.finding is None:
+        raise NotFound("责令改正通知书尚未记入可信账本")
+    arguments = {
+        "authority": order.task.authority,
+        "merchant": _merchant_facts(order.merchant),
+        "order": {
+            "number": order.number,
+            "problems": order.problems,
+            "requirements": order.requirements,
+            "basis": order.basis,
+            "deadline": order.deadline,
+            "reinspection_due": order.reinspection.due_date if order.reinspection else None,
+            "checked_on": order.task.finding.checked_on,
+            "text_sha256": result_records.order_text_sha256(order),
+        },
+        "inspectors": _inspectors(order.task),
+        "issued_at": order.issued_at,
+        "leaf_hash": record.leaf_hash.hex(),
+        "verify_base_url": base_url(),
+    }
+    return Job("rectification", order.merchant_id, f"order/{order.id}", record.leaf_hash, arguments)
+
+
+def plan_results_job(plan: Plan) -> Job:
+    """抽查结果公示 of a plan (reports its newest "plan_results" record)."""
+    record = ledger.latest_record(result_records.PLAN_RESULTS_TYPE, str(plan.id))
+    if record is None:
+        raise NotFound("该抽查计划尚无已公示的检查结果")
+    data = json.loads(record.canonical)["data"]
+    ids = [int(i) for i in data["results"]]
+    tasks = db.session.scalars(sa.select(Task).where(Task.id.in_(ids))).all() if ids else []
+    tasks = sorted(tasks, key=lambda t: (t.finding.checked_on if t.finding else date.min, t.merchant.uscc))
+    rows = [
+        {
+            "merchant": t.merchant.name,
+            "uscc": t.merchant.uscc,
+            "date": t.finding.checked_on,
+            "type": result_records.KIND_LABELS[t.kind],
+            "results": "；".join(f"{c} {result_codes.RESULT_CODES[c]}" for c in result_records.codes_of(t)),
+        }
+        for t in tasks
+        if t.finding is not None
+    ]
+    draws = [
+        {
+            "sequence": d.sequence,
+            "announcement_hash": d.announcement_hash.hex(),
+            "drawn_on": result_records.china_date(d.revealed_at) if d.revealed_at else None,
+        }
+        for d in plan.draws
+        if d.status == DrawStatus.DRAWN
+    ]
+    as_of = max((t.published_at for t in tasks if t.published_at), default=None) or record.created_at
+    arguments = {
+        "plan": {"name": plan.name, "authority": plan.authority, "year": plan.year, "batch": plan.batch},
+        "draws": draws,
+        "rows": rows,
+        "counts": [
+            {"code": c, "label": result_codes.RESULT_CODES[c], "count": n} for c, n in sorted(data["counts"].items())
+        ],
+        "as_of": as_of,
+        "leaf_hash": record.leaf_hash.hex(),
+        "verify_base_url": base_url(),
+    }
+    return Job("plan_results", None, f"plan/{plan.id}", record.leaf_hash, arguments)
+
+
+def inspection_result_notice(task: Task) -> Notice:
+    return issue_job(inspection_result_job(task))
+
+
+def rectification_notice(order: RectificationOrder) -> Notice:
+    return issue_job(rectification_job(order))
+
+
+def plan_results_notice(plan: Plan) -> Notice:
+    return issue_job(plan_results_job(plan))

@@ -8,8 +8,12 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from honestmeter.commitments import records as commitment_records
 from honestmeter.commitments import services as commitment_services
+from honestmeter.inspections import publication
+from honestmeter.inspections import result_records as inspection_records
+from honestmeter.inspections import results as result_codes
 from honestmeter.instruments import queries as instrument_queries
 from honestmeter.ledger import services as ledger
+from honestmeter.lists import services as list_services
 from honestmeter.merchants import queries as merchant_queries
 from honestmeter.merchants import records as merchant_records
 from honestmeter.security import public, safe_next
@@ -49,6 +53,10 @@ def merchant(uscc: str) -> Any:
         commitment=commitment,
         commitment_record=commitment_record,
         last_commitment=None if commitment else next(iter(commitment_services.history(found.id)), None),
+        results=publication.published_for_merchant(found.id),
+        result_labels=result_codes.RESULT_CODES,
+        kinds=inspection_records.KIND_LABELS,
+        listings=list_services.listed_for(found.id),
     )
 
 
