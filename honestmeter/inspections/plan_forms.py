@@ -1,0 +1,130 @@
+"""Forms: the 随机抽查事项清单, plans, recusals and draws."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from honestmeter.inspections.models import CheckForm
+from honestmeter.tables import N_
+from honestmeter.web import choices
+
+FORM_LABELS = {
+    CheckForm.GENERAL: N_("一般检查（结论与说明）"),
+    CheckForm.INSTRUMENTS: N_("计量器具检查"),
+    CheckForm.NET_CONTENT: N_("定量包装商品净含量抽样"),
+}
+STRATUM_LABELS = {
+    "A": N_("A级"),
+    "B": N_("B级"),
+    "C": N_("C级"),
+    "D": N_("D级"),
+    "unrated": N_("未评级"),
+}
+PLAN_STATUS_LABELS = {
+    "draft": N_("草稿"),
+    "scheduled": N_("已排期"),
+    "running": N_("实施中"),
+    "closed": N_("已结束"),
+}
+DRAW_STATUS_LABELS = {
+    "announced": N_("已公告，待揭晓"),
+    "drawn": N_("已揭晓"),
+}
+RECUSAL_STATUS_LABELS = {
+    "pending": N_("待审核"),
+    "approved": N_("已批准"),
+    "rejected": N_("已驳回"),
+}
+RECUSAL_SOURCE_LABELS = {
+    "inspector": N_("检查人员申报"),
+    "merchant": N_("经营者申请"),
+    "admin": N_("监管部门录入"),
+}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CheckItemForm(FlaskForm):
+    code = StringField(_l("事项编码"), validators=[DataRequired(), Length(max=20)])
+    name = StringField(_l("事项名称"), validators=[DataRequired(), Length(max=100)])
+    description = TextAreaField(_l("检查内容"), validators=[Optional(), Length(max=5000)])
+    basis = StringField(_l("检查依据"), validators=[Optional(), Length(max=300)])
+    key_item = BooleanField(_l("重点检查事项"))
+    form = SelectField(
+        _l("现场检查表"),
+        choices=choices([(f.value, label) for f, label in FORM_LABELS.items()]),
+        default=CheckForm.GENERAL.value,
+    )
+    sort_order = IntegerField(_l("排序"), validators=[Optional(), NumberRange(min=0, max=10000)], default=0)
+
+
+class PlanForm(FlaskForm):
+    name = StringField(_l("计划名称"), validators=[DataRequired(), Length(max=200)])
+    year = IntegerField(_l("年度"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
+    batch = IntegerField(_l("批次"), validators=[DataRequired(), NumberRange(min=1, max=1000)])
+    authority = StringField(_l("检查实施机关"), validators=[DataRequired(), Length(max=100)])
+    region_codes = SelectMultipleField(_l("抽查地区（不选为全辖区）"), validators=[Optional()])
+    sector_codes = MultiCheckboxField(_l("抽查行业（不选为全部行业）"), validators=[Optional()])
+    item_codes = MultiCheckboxField(_l("抽查事项"), validators=[Optional()])
+    ratio_a = StringField(_l("A级抽查比例"), validators=[DataRequired(), Length(max=10)], default="0.03")
+    ratio_b = StringField(_l("B级抽查比例"), validators=[DataRequired(), Length(max=10)], default="0.10")
+    ratio_c = StringField(_l("C级抽查比例"), validators=[DataRequired(), Length(max=10)], default="0.30")
+    ratio_d = StringField(_l("D级抽查比例"), validators=[DataRequired(), Length(max=10)], default="0.60")
+    ratio_unrated = StringField(_l("未评级抽查比例"), validators=[DataRequired(), Length(max=10)], default="0.10")
+    per_case = IntegerField(
+        _l("每个检查对象的执法人员数"), validators=[DataRequired(), NumberRange(min=2, max=10)], default=2
+    )
+    capacity = IntegerField(
+        _l("每名执法人员任务上限"), validators=[DataRequired(), NumberRange(min=1, max=100000)], default=20
+    )
+    draw_at = DateTimeLocalField(_l("摇号时间（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    draw_cron = StringField(_l("或：定时表达式（crontab，北京时间）"), validators=[Optional(), Length(max=100)])
+    beacon = StringField(_l("外部随机源（事先指定）"), validators=[Optional(), Length(max=300)])
+    check_by = DateField(_l("检查完成期限"), validators=[Optional()])
+    publish_within_days = IntegerField(
+        _l("结果公示期限（工作日）"), validators=[DataRequired(), NumberRange(min=1, max=365)], default=20
+    )
+
+
+class ActionForm(FlaskForm):
+    """CSRF-only form for state-changing buttons."""
+
+
+class RevealForm(FlaskForm):
+    beacon_value = StringField(_l("外部随机源的值"), validators=[Optional(), Length(max=256)])
+
+
+class InspectorRecusalForm(FlaskForm):
+    uscc = StringField(_l("检查对象统一社会信用代码"), validators=[DataRequired(), Length(min=18, max=18)])
+    reason = TextAreaField(_l("回避理由"), validators=[DataRequired(), Length(max=500)])
+
+
+class MerchantRecusalForm(FlaskForm):
+    badge_number = StringField(_l("执法人员执法证号"), validators=[DataRequired(), Length(max=32)])
+    reason = TextAreaField(_l("申请回避理由"), validators=[DataRequired(), Length(max=500)])
+
+
+class AdminRecusalForm(FlaskForm):
+    uscc = StringField(_l("检查对象统一社会信用代码"), validators=[DataRequired(), Length(min=18, max=18)])
+    badge_number = StringField(_l("执法人员执法证号"), validators=[DataRequired(), Length(max=32)])
+    reason = TextAreaField(_l("回避理由"), validators=[DataRequired(), Length(max=500)])
+
+
+class DecideRecusalForm(FlaskForm):
+    note = StringField(_l("审核说明"), validators=[Optional(), Length(max=500)])
