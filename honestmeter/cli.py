@@ -168,16 +168,22 @@ def demo_data(count: int, seed: int, if_empty: bool) -> None:
     if if_empty and demo.has_merchants():
         click.echo("demo-data: database already has merchants; nothing to do")
         return
+    from honestmeter.inspections import demo as campaigns
     from honestmeter.ledger import anchoring
     from honestmeter.ledger.chain import ChainError
 
     summary = demo.generate(merchants=count, seed=seed, progress=True)
+
+    def anchor() -> None:
+        try:
+            click.echo(f"ledger: {anchoring.anchor_pending()}")
+        except ChainError as err:
+            click.echo(f"ledger: not anchored yet ({err}); the scheduler retries", err=True)
+
+    summary.update(campaigns.generate(seed=seed, authority=current_app.config["AUTHORITY_NAME"], anchor=anchor))
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
-    try:
-        click.echo(f"ledger: {anchoring.anchor_pending()}")
-    except ChainError as err:
-        click.echo(f"ledger: not anchored yet ({err}); the scheduler retries", err=True)
+    anchor()
 
 
 def init_app(app: Flask) -> None:
