@@ -12,9 +12,9 @@ from honestmeter import clock
 from honestmeter.auth.models import AccountStatus, User
 from honestmeter.commitments import services as commitment_services
 from honestmeter.extensions import db
-from honestmeter.inspections import followup, publication, result_records
+from honestmeter.inspections import followup, publication, result_records, tasks
 from honestmeter.inspections import results as result_codes
-from honestmeter.inspections.models import Inspector
+from honestmeter.inspections.models import Decision, Draw, DrawStatus, Inspector, Recusal
 from honestmeter.instruments import queries as instrument_queries
 from honestmeter.jobs import queries as job_queries
 from honestmeter.ledger.services import ledger_status
@@ -78,5 +78,12 @@ def dashboard() -> Any:
             "follow_ups": followup.open_follow_up_count(),
             "orders_late": followup.open_orders_past_deadline_count(),
             "proposals": list_services.pending_count(),
+        },
+        spot_checks={
+            "draws_waiting": _count(sa.select(sa.func.count(Draw.id)).where(Draw.status == DrawStatus.ANNOUNCED)),
+            "recusals": _count(sa.select(sa.func.count(Recusal.id)).where(Recusal.status == Decision.PENDING)),
+            "tasks_late": _count(
+                sa.select(sa.func.count()).select_from(tasks.task_query(tasks.TaskFilter(overdue=True)).subquery())
+            ),
         },
     )
