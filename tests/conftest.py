@@ -8,6 +8,7 @@ run always starts from an empty schema and exercises `upgrade head`.
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from honestmeter import create_app
 from honestmeter.config import normalize_database_url
 from honestmeter.extensions import db, limiter
+from honestmeter.ledger.anvil import AnvilNode, find_anvil
 from tests.factories import PASSWORD
 
 
@@ -165,3 +167,22 @@ class Auth:
 @pytest.fixture
 def auth(client: FlaskClient) -> Auth:
     return Auth(client)
+
+
+ANVIL = find_anvil(Path(__file__).resolve().parents[1])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def anvil_chain(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AnvilNode]:
+    """A real anvil node on loopback for this test, as the app's chain."""
+    if ANVIL is None:
+        pytest.skip("node_modules/.bin/anvil missing: run `make install`")
+    with AnvilNode(ANVIL, tmp_path / "chain", port=free_port()) as node:
+        monkeypatch.setitem(app.config, "LEDGER_CHAIN", node.url)
+        yield node

@@ -53,13 +53,13 @@ OUTCOMES = [
 ]
 
 
-def _png(width: int = 48, height: int = 36) -> bytes:
-    """A small grey PNG standing in for an on-site photo."""
+def png(width: int = 48, height: int = 36, rgb: tuple[int, int, int] = (150, 150, 150)) -> bytes:
+    """A small one-colour PNG standing in for an on-site photo."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    rows = b"".join(b"\x00" + bytes([150, 150, 150]) * width for _ in range(height))
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
@@ -173,7 +173,7 @@ def _check(task: Task, outcome: Outcome, rng: random.Random, *, confirm: bool = 
         db.session.rollback()
         return None
     if outcome.codes != ("01",):
-        tasks.add_photo(task.id, lead, _png(), caption="现场照片")
+        tasks.add_photo(task.id, lead, png(), caption="现场照片")
     if not confirm:
         return task
     revision = db.session.get(Task, task.id).finding.revision  # type: ignore[union-attr]

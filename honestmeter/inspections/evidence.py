@@ -9,14 +9,13 @@ name can never escape the directory and the same bytes are stored once however o
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Final
 
 from honestmeter.errors import ValidationFailed
 from honestmeter.instruments.scans import human_size
+from honestmeter.storage import write_once
 from honestmeter.tables import N_
 
 __all__ = ["ACCEPT", "EVIDENCE_DIR", "Photo", "check", "locate", "relative_path", "sniff", "store"]
@@ -92,17 +91,7 @@ def check(data: bytes, *, max_bytes: int) -> Photo:
 def store(var_dir: Path, photo: Photo) -> Path:
     """Write the photo under `var_dir` (atomically, once per content); returns the absolute path."""
     target = var_dir / photo.relative_path
-    if target.is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(photo.data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_once(target, photo.data)
     return target
 
 

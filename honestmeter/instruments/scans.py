@@ -9,11 +9,10 @@ so the same scan uploaded twice is stored once and a name can never escape the d
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from honestmeter.storage import write_once
 from honestmeter.tables import N_
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -76,17 +75,7 @@ def check(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> 
 def store(var_dir: Path, scan: Scan) -> PurePath:
     """Write the scan under `var_dir` (atomically, once per content); returns the relative path."""
     target = var_dir / scan.relative_path
-    if target.is_file():
-        return scan.relative_path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(scan.data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_once(target, scan.data)
     return scan.relative_path
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import empty_database
+from tests.conftest import empty_database, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -27,12 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _honestmeter(env: dict[str, str], *args: str) -> None:
@@ -63,11 +57,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             "DATABASE_URL": url,
             "HONESTMETER_VAR_DIR": str(tmp / "var"),
             "LEDGER_CHAIN": "embedded",
-            "LEDGER_ANVIL_PORT": str(_free_port()),
+            "LEDGER_ANVIL_PORT": str(free_port()),
         }
         _honestmeter(env, "db", "upgrade")
         _honestmeter(env, "demo-data", "--merchants", "60", "--seed", "3")
-        port = _free_port()
+        port = free_port()
         log = tmp / "server.log"
         with log.open("wb") as out:
             server = subprocess.Popen(

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import struct
-import zlib
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from honestmeter import demo
+from honestmeter.inspections.demo import png
 from honestmeter.inspections.draw import verify_bundle
 from tests.browser.conftest import Live, shot
 
@@ -28,17 +27,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 CONFIRM = re.compile(r"确认第 \d+ 版检查记录")
 CAPTION = "价签照片"
-
-
-def png(width: int = 64, height: int = 48) -> bytes:
-    """A small PNG standing in for an on-site photo."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    rows = b"".join(b"\x00" + bytes([40, 120, 200]) * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+PHOTO = png(64, 48, (40, 120, 200))
 
 
 @pytest.fixture
@@ -156,14 +145,14 @@ def record_finding(lead: Page, base: str, merchant: str) -> str:
     expect(lead.locator(".flash-success")).to_contain_text("检查记录已保存")
 
     upload = lead.locator("form.photo-upload")
-    upload.get_by_label("现场照片").set_input_files({"name": "price-tag.png", "mimeType": "image/png", "buffer": png()})
+    upload.get_by_label("现场照片").set_input_files({"name": "price-tag.png", "mimeType": "image/png", "buffer": PHOTO})
     upload.get_by_label("说明").fill(CAPTION)
     upload.get_by_role("button", name="上传照片").click()
     expect(lead.locator(".flash-success")).to_contain_text("照片已上传")
     photo = lead.get_by_role("img", name=CAPTION)
     expect(photo).to_be_visible()
     served = lead.request.get(base + (photo.get_attribute("src") or ""))
-    assert served.ok and served.headers["content-type"] == "image/png" and served.body() == png()
+    assert served.ok and served.headers["content-type"] == "image/png" and served.body() == PHOTO
 
     lead.get_by_role("button", name=CONFIRM).click()
     expect(lead.locator(".flash-success")).to_contain_text("等待其他检查人员确认")

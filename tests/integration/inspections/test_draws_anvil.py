@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -15,26 +12,9 @@ from honestmeter.extensions import db
 from honestmeter.inspections import draw, draws
 from honestmeter.inspections.models import DrawStatus, PlanStatus
 from honestmeter.ledger import anchoring
-from honestmeter.ledger.anvil import AnvilNode, find_anvil
+from honestmeter.ledger.anvil import AnvilNode
+from tests.conftest import free_port
 from tests.factories import InspectorFactory, MerchantFactory, PlanFactory
-
-REPO = Path(__file__).resolve().parents[3]
-ANVIL = find_anvil(REPO)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def anvil_chain(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AnvilNode]:
-    if ANVIL is None:
-        pytest.skip("node_modules/.bin/anvil missing: run `make install`")
-    with AnvilNode(ANVIL, tmp_path / "chain", port=_free_port()) as node:
-        monkeypatch.setitem(app.config, "LEDGER_CHAIN", node.url)
-        yield node
 
 
 def test_fallback_beacon_is_the_anchor_block_hash_on_anvil(
@@ -53,7 +33,7 @@ def test_fallback_beacon_is_the_anchor_block_hash_on_anvil(
     assert covering is not None
 
     # The node goes away: the reveal fails loudly and leaves the draw as it was, never using another value.
-    monkeypatch.setitem(app.config, "LEDGER_CHAIN", f"http://127.0.0.1:{_free_port()}")
+    monkeypatch.setitem(app.config, "LEDGER_CHAIN", f"http://127.0.0.1:{free_port()}")
     with pytest.raises(draws.BeaconUnavailable):
         draws.reveal(d.id)
     assert draws.draw_job() == "1 waiting for the anchor"

@@ -3,43 +3,22 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 from flask_migrate import upgrade
 
 from honestmeter import clock
 from honestmeter.extensions import db
 from honestmeter.ledger import anchoring, audit, merkle, services
-from honestmeter.ledger.anvil import AnvilNode, find_anvil
+from honestmeter.ledger.anvil import AnvilNode
 from honestmeter.ledger.models import LedgerEntry
 from tests.conftest import empty_database, make_test_app
-
-REPO = Path(__file__).resolve().parents[3]
-ANVIL = find_anvil(REPO)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def anvil_chain(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AnvilNode]:
-    if ANVIL is None:
-        pytest.skip("node_modules/.bin/anvil missing: run `make install`")
-    with AnvilNode(ANVIL, tmp_path / "chain", port=_free_port()) as node:
-        monkeypatch.setitem(app.config, "LEDGER_CHAIN", node.url)
-        yield node
 
 
 def write(n: int, tag: str) -> None:
