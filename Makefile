@@ -9,6 +9,9 @@ DEMO_MERCHANTS ?= 2000
 # Debian packages: HarfBuzz's subsetter and a CJK font for PDFs (WeasyPrint); Chromium for browser tests.
 RUNTIME_DEBS := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
 TEST_DEBS := chromium
+# Building the draw's C scorer (honestmeter/inspections/_drawscore.c, OpenSSL's SHA-256): without them the
+# install still succeeds and draws run the pure-Python path, identical but some fifty times slower.
+BUILD_DEBS := gcc libssl-dev
 # Pure cores (no Flask, no SQLAlchemy) are held to mypy --strict.
 PURE_CORES := honestmeter/merchants/uscc.py honestmeter/instruments/cycle.py honestmeter/instruments/importing.py \
 	honestmeter/instruments/scans.py honestmeter/clock.py honestmeter/errors.py honestmeter/ledger/merkle.py \
@@ -27,7 +30,8 @@ $(VENV)/bin/python:
 	$(BIN)/pip install --quiet --upgrade pip wheel setuptools
 
 # Re-installs only when pyproject.toml changes, so repeated `make` calls are quick and idempotent.
-$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+$(VENV)/.installed: pyproject.toml honestmeter/inspections/_drawscore.c | $(VENV)/bin/python
+	@scripts/ensure-debs $(BUILD_DEBS)
 	$(BIN)/pip install --quiet -e .
 	touch $@
 

@@ -118,7 +118,7 @@ static int msgs_from_seq(msgs *m, PyObject *seq, const unsigned char *prefix, si
         Py_ssize_t len;
         const char *utf8 = PyUnicode_AsUTF8AndSize(items[i], &len);
         unsigned char *p = m->buf + m->offset[i];
-        memcpy(p, prefix, prefix_len);
+        if (prefix_len) memcpy(p, prefix, prefix_len); /* prefix may be NULL when empty */
         p += prefix_len;
         p[0] = (unsigned char)((uint64_t)len >> 24);
         p[1] = (unsigned char)((uint64_t)len >> 16);

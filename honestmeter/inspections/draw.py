@@ -95,7 +95,7 @@ def seed(ann_hash: bytes, secret: bytes, beacon: bytes) -> bytes:
 
 
 def score(seed: bytes, label: str, *ids: str) -> int:
-    """Step 4: HMAC-SHA256(seed, label ‖ len4(id1) ‖ id1 ‖ …) as a big-endian integer; IDs already normalised."""
+    """Steps 4–5: HMAC-SHA256(seed, label ‖ len4(id1) ‖ id1 ‖ …) as a big-endian integer; IDs already normalised."""
     message = label.encode("ascii") + b"".join(len4(i.encode("utf-8")) + i.encode("utf-8") for i in ids)
     return int.from_bytes(hmac.digest(seed, message, "sha256"), "big")
 
