@@ -17,7 +17,8 @@ PURE_CORES := honestmeter/merchants/uscc.py honestmeter/instruments/cycle.py hon
 	honestmeter/instruments/scans.py honestmeter/clock.py honestmeter/errors.py honestmeter/ledger/merkle.py \
 	honestmeter/ledger/canonical.py honestmeter/ledger/checkpoint.py honestmeter/ledger/bundle.py \
 	honestmeter/tables.py honestmeter/inspections/results.py honestmeter/inspections/netcontent.py \
-	honestmeter/inspections/instrument_check.py honestmeter/inspections/workdays.py honestmeter/storage.py
+	honestmeter/inspections/instrument_check.py honestmeter/inspections/workdays.py honestmeter/storage.py \
+	honestmeter/inspections/draw.py
 
 .PHONY: install install-dev run test lint translations system-deps test-system-deps clean
 
