@@ -133,3 +133,13 @@ def test_an_inspector_or_merchant_cannot_publish(client: FlaskClient) -> None:
     client.post("/login", data={"username": "trader", "password": PASSWORD})
     assert client.post(f"/admin/results/{task.id}/publish").status_code == 403
     assert task.status == TaskStatus.COMPLETED
+
+
+def test_a_deadline_in_a_year_without_holiday_data_is_flagged(admin: FlaskClient) -> None:
+    known = completed()  # deadline 2026-12-18: chinese-calendar knows 2026
+    unknown = completed()
+    unknown.publish_deadline = datetime(2031, 1, 10).date()  # counted Monday–Friday
+    page = admin.get("/admin/results").get_data(as_text=True)
+    row = page[page.index(unknown.merchant.name) :]
+    assert "未含节假日" in row.split("</tr>")[0]
+    assert "未含节假日" not in page[page.index(known.merchant.name) :].split("</tr>")[0]
