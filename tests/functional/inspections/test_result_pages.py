@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from flask.testing import FlaskClient
@@ -138,7 +138,7 @@ def test_an_inspector_or_merchant_cannot_publish(client: FlaskClient) -> None:
 def test_a_deadline_in_a_year_without_holiday_data_is_flagged(admin: FlaskClient) -> None:
     known = completed()  # deadline 2026-12-18: chinese-calendar knows 2026
     unknown = completed()
-    unknown.publish_deadline = datetime(2031, 1, 10).date()  # counted Monday–Friday
+    unknown.publish_deadline = date(2031, 1, 10)  # counted Monday–Friday
     page = admin.get("/admin/results").get_data(as_text=True)
     row = page[page.index(unknown.merchant.name) :]
     assert "未含节假日" in row.split("</tr>")[0]
