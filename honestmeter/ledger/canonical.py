@@ -26,7 +26,8 @@ def _plain(obj: Any) -> bool:  # noqa: PLR0911 — one answer per JSON type
     if isinstance(obj, int):
         return -MAX_SAFE_INTEGER <= obj <= MAX_SAFE_INTEGER
     if isinstance(obj, list | tuple):
-        return all(_plain(item) for item in obj)
+        # Lists of plain strings (a draw's pool of a million USCCs) skip the call per item.
+        return all(type(item) is str for item in obj) or all(_plain(item) for item in obj)
     if isinstance(obj, dict):
         for key, value in obj.items():  # a plain loop: this runs for every leaf appended
             if not isinstance(key, str) or not (key.isascii() or max(map(ord, key)) < 0x10000):
