@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from figures import report, section, summary
+
 from honestmeter.inspections import draw
 
 GRADE_MIX = {"A": 0.10, "B": 0.55, "C": 0.15, "D": 0.05, "unrated": 0.15}  # most merchants start at 80-85: B
@@ -36,33 +38,6 @@ SECRET = bytes(range(32))
 BEACON = b"drand quicknet round 20000000 randomness (bench)"
 
 # ------------------------------------------------------------------ figures (as bench/ledger.py)
-
-
-@dataclass(frozen=True)
-class Figure:
-    name: str
-    measured: str
-    bar: str
-    ok: bool | None  # None: no bar, informative only
-
-    @property
-    def verdict(self) -> str:
-        return "—" if self.ok is None else ("PASS" if self.ok else "FAIL")
-
-
-FIGURES: list[Figure] = []
-
-
-def report(name: str, measured: str, bar: str = "", ok: bool | None = None) -> None:
-    figure = Figure(name, measured, bar or "—", ok)
-    FIGURES.append(figure)
-    tail = f"   [bar {figure.bar}: {figure.verdict}]" if ok is not None else ""
-    print(f"  {name}: {measured}{tail}", flush=True)
-
-
-def section(title: str) -> None:
-    # Other work on the machine moves these figures a lot on 2 cores: show it with each section.
-    print(f"\n== {title} (load average {os.getloadavg()[0]:.2f})", flush=True)
 
 
 # ------------------------------------------------------------------ the pool
@@ -239,12 +214,6 @@ def baselines(pool: Pool) -> float:
     fallback = (time.perf_counter() - t0) / (len(cases) * len(pool.inspectors))
     report("without the C extension", f"PythonBackend.assign: {fallback * 1e6:.2f} µs a score (keyed states reused)")
     return per_score
-
-
-def summary() -> None:
-    print("\n| figure | measured | bar | result |\n|---|---|---|---|")
-    for f in FIGURES:
-        print(f"| {f.name} | {f.measured} | {f.bar} | {f.verdict} |")
 
 
 def main() -> None:

@@ -25,12 +25,12 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from figures import report, section, summary
 from flask import Flask
 from flask_migrate import upgrade
 from pymerkle import InmemoryTree
@@ -55,33 +55,6 @@ T = TypeVar("T")
 Row = dict[str, Any]  # a baseline row: idx, hash, data
 
 # ------------------------------------------------------------------ figures
-
-
-@dataclass(frozen=True)
-class Figure:
-    name: str
-    measured: str
-    bar: str
-    ok: bool | None  # None: no bar, informative only
-
-    @property
-    def verdict(self) -> str:
-        return "—" if self.ok is None else ("PASS" if self.ok else "FAIL")
-
-
-FIGURES: list[Figure] = []
-
-
-def report(name: str, measured: str, bar: str = "", ok: bool | None = None) -> None:
-    figure = Figure(name, measured, bar or "—", ok)
-    FIGURES.append(figure)
-    tail = f"   [bar {figure.bar}: {figure.verdict}]" if ok is not None else ""
-    print(f"  {name}: {measured}{tail}", flush=True)
-
-
-def section(title: str) -> None:
-    # Other work on the machine moves these figures a lot on 2 cores: show it with each section.
-    print(f"\n== {title} (load average {os.getloadavg()[0]:.2f})", flush=True)
 
 
 # ------------------------------------------------------------------ records and databases
@@ -497,12 +470,6 @@ def bench_pymerkle(n: int, proofs: int, rng: random.Random) -> None:
 
 
 # ------------------------------------------------------------------ main
-
-
-def summary() -> None:
-    print("\n| figure | measured | bar | result |\n|---|---|---|---|")
-    for f in FIGURES:
-        print(f"| {f.name} | {f.measured} | {f.bar} | {f.verdict} |")
 
 
 def main() -> None:
