@@ -1,0 +1,242 @@
+"""Credit score, grade and itemised reasons from a merchant's facts (pure: no Flask, no SQLAlchemy).
+
+The rule table is data (DESIGN §6): admins edit it, every version is kept, and a grade names the version it used,
+so `RuleSet` round-trips through plain JSON and `grade()` is a deterministic function of (facts, today, rules).
+
+Windows: a fact with a window of n months counts while `on <= today < add_months(on, n)`, so on the day the window
+ends it no longer counts (a 12-month finding of 2026-03-10 counts on 2027-03-09, not on 2027-03-10). A fact without
+a window counts while it is current. Either way `ended_on` (closed, delisted, repaired) stops it on that day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from itertools import pairwise
+from typing import Any
+
+from honestmeter.instruments.cycle import add_months
+from honestmeter.tables import N_
+
+__all__ = ["DEFAULT_RULES", "Fact", "Grade", "Reason", "Rule", "RuleSet", "grade"]
+
+MIN_SCORE, MAX_SCORE = 0, 100
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    label: str
+    points: int  # per fact
+    cap: int | None = None  # the most the rule adds (cap > 0) or subtracts (cap < 0) in total
+    window_months: int | None = None  # None: counts while the fact is current (until ended_on)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    version: int
+    base: int
+    rules: tuple[Rule, ...]
+    cutoffs: tuple[tuple[str, int], ...]  # (grade, minimum score), best first; the last minimum is 0
+    serious_list_grade: str
+    abnormal_list_best: str
+
+    def rule(self, code: str) -> Rule:
+        for r in self.rules:
+            if r.code == code:
+                return r
+        raise ValueError(f"unknown rule code {code!r} in rule table v{self.version}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "base": self.base,
+            "rules": [
+                {"code": r.code, "label": r.label, "points": r.points, "cap": r.cap, "window_months": r.window_months}
+                for r in self.rules
+            ],
+            "cutoffs": [{"grade": g, "min": m} for g, m in self.cutoffs],
+            "serious_list_grade": self.serious_list_grade,
+            "abnormal_list_best": self.abnormal_list_best,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RuleSet:
+        """Parse and validate a stored table; any problem raises ValueError naming the field."""
+        _keys(data, {"version", "base", "rules", "cutoffs", "serious_list_grade", "abnormal_list_best"}, "rule table")
+        if not isinstance(data["rules"], list) or not isinstance(data["cutoffs"], list):
+            raise ValueError("rule table: rules and cutoffs must be lists")
+        rules = tuple(_rule(r, i) for i, r in enumerate(data["rules"]))
+        codes = [r.code for r in rules]
+        if len(set(codes)) != len(codes):
+            raise ValueError("rule table: duplicate rule codes")
+        cutoffs = tuple(_cutoff(c, i) for i, c in enumerate(data["cutoffs"]))
+        mins = [m for _, m in cutoffs]
+        if not cutoffs or any(a <= b for a, b in pairwise(mins)) or mins[0] > MAX_SCORE or mins[-1] != MIN_SCORE:
+            raise ValueError("rule table: cutoffs must be strictly descending, at most 100, ending at 0")
+        grades = [g for g, _ in cutoffs]
+        if len(set(grades)) != len(grades):
+            raise ValueError("rule table: duplicate grades in cutoffs")
+        for key in ("serious_list_grade", "abnormal_list_best"):
+            if data[key] not in grades:
+                raise ValueError(f"rule table: {key} {data[key]!r} is not a grade in cutoffs")
+        base = _int(data["base"], "rule table: base")
+        if not MIN_SCORE <= base <= MAX_SCORE:
+            raise ValueError(f"rule table: base must be within {MIN_SCORE}..{MAX_SCORE}, got {base}")
+        return cls(
+            version=_int(data["version"], "rule table: version"),
+            base=base,
+            rules=rules,
+            cutoffs=cutoffs,
+            serious_list_grade=data["serious_list_grade"],
+            abnormal_list_best=data["abnormal_list_best"],
+        )
+
+
+def _keys(data: object, keys: set[str], where: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{where}: expected an object")
+    if unknown := set(data) - keys:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    if missing := keys - set(data):
+        raise ValueError(f"{where}: missing keys {sorted(missing)}")
+    return data
+
+
+def _int(value: object, where: str, *, optional: bool = False) -> Any:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):  # bool is an int subclass; true is not 1 point
+        raise ValueError(f"{where}: expected an integer, got {value!r}")
+    return value
+
+
+def _rule(raw: object, i: int) -> Rule:
+    data = _keys(raw, {"code", "label", "points", "cap", "window_months"}, f"rules[{i}]")
+    code, label = data["code"], data["label"]
+    if not isinstance(code, str) or not code or not isinstance(label, str):
+        raise ValueError(f"rules[{i}]: code and label must be non-empty text")
+    points = _int(data["points"], f"rules[{i}].points")
+    cap = _int(data["cap"], f"rules[{i}].cap", optional=True)
+    window = _int(data["window_months"], f"rules[{i}].window_months", optional=True)
+    if window is not None and window <= 0:
+        raise ValueError(f"rules[{i}] ({code}): window_months must be positive or null, got {window}")
+    if cap is not None and (cap == 0 or (cap > 0) != (points > 0)):
+        raise ValueError(f"rules[{i}] ({code}): cap {cap} must be non-zero and have the sign of points {points}")
+    return Rule(code=code, label=label, points=points, cap=cap, window_months=window)
+
+
+def _cutoff(raw: object, i: int) -> tuple[str, int]:
+    data = _keys(raw, {"grade", "min"}, f"cutoffs[{i}]")
+    if not isinstance(data["grade"], str) or not data["grade"]:
+        raise ValueError(f"cutoffs[{i}]: grade must be non-empty text")
+    return data["grade"], _int(data["min"], f"cutoffs[{i}].min")
+
+
+# DESIGN §6. Caps equal to the points on "state" rules (a valid commitment, a title, a listing) keep a duplicate
+# fact from counting twice; findings, penalties and complaints count once per occurrence.
+DEFAULT_RULES = RuleSet(
+    version=1,
+    base=80,
+    rules=(
+        Rule("commitment_valid", N_("有效的计量诚信自我承诺"), 5, cap=5),
+        Rule("model_unit", N_("诚信计量示范单位"), 10, cap=10),
+        Rule("check_clean", N_("抽查未发现问题"), 3, cap=6, window_months=24),
+        Rule("instruments_all_valid", N_("强制检定计量器具均在检定有效期内"), 2, cap=2),
+        Rule("result_02", N_("抽查发现问题经责令已改正"), -5, window_months=12),
+        Rule("result_09", N_("抽查发现问题待后续处理"), -10),
+        Rule("result_04", N_("不配合检查情节严重"), -20, window_months=36),
+        Rule("result_10_or_abnormal", N_("通过登记的住所无法联系或列入经营异常名录"), -15, cap=-15),
+        Rule("result_13", N_("未按规定公示应当公示的信息"), -10, window_months=12),
+        Rule("result_14", N_("公示信息隐瞒真实情况弄虚作假"), -20, window_months=36),
+        Rule("instrument_overdue", N_("强制检定计量器具超期未检"), -3, cap=-15),
+        Rule("complaint_substantiated", N_("投诉经查属实"), -5, window_months=12),
+        Rule("penalty_warning", N_("行政处罚：警告"), 0, window_months=3),
+        Rule("penalty_low_fine", N_("行政处罚：较低数额罚款"), -10, window_months=3),
+        Rule("penalty_other", N_("行政处罚：其他"), -25, window_months=36),
+        Rule("cheating", N_("发现作弊装置或伪造数据"), -30, window_months=36),
+    ),
+    cutoffs=(("A", 90), ("B", 75), ("C", 60), ("D", 0)),
+    serious_list_grade="D",
+    abnormal_list_best="C",
+)
+
+
+@dataclass(frozen=True)
+class Fact:
+    rule: str  # Rule.code
+    on: date  # when it happened or started
+    ended_on: date | None = None  # when a current fact stopped: closed, delisted, repaired
+    ref: str = ""  # what it is, e.g. "inspection_result/12", for the reason line
+
+
+@dataclass(frozen=True)
+class Reason:
+    rule: str
+    label: str
+    points: int  # as counted, after the cap
+    facts: tuple[Fact, ...]
+    until: date | None  # the day the last of these facts stops counting; None while one counts until ended
+
+
+@dataclass(frozen=True)
+class Grade:
+    score: int
+    grade: str
+    reasons: tuple[Reason, ...]
+    rule_version: int
+    overrides: tuple[str, ...]
+
+
+def _stops_on(fact: Fact, rule: Rule) -> date | None:
+    """The first day the fact no longer counts, if known."""
+    window_end = add_months(fact.on, rule.window_months) if rule.window_months is not None else None
+    ends = [d for d in (fact.ended_on, window_end) if d is not None]
+    return min(ends) if ends else None
+
+
+def grade(
+    facts: Iterable[Fact],
+    today: date,
+    rules: RuleSet = DEFAULT_RULES,
+    *,
+    serious_listed: bool = False,
+    abnormal_listed: bool = False,
+) -> Grade:
+    """Score, grade and reasons on `today`.
+
+    The list flags only drive the overrides: the abnormal listing's points come from its `result_10_or_abnormal`
+    fact, so a listing is explained like every other deduction.
+    """
+    counted: dict[str, list[Fact]] = {}
+    for fact in facts:
+        stops = _stops_on(fact, rules.rule(fact.rule))  # an unknown code raises: a fact is never silently dropped
+        if fact.on <= today and (stops is None or today < stops):
+            counted.setdefault(fact.rule, []).append(fact)
+
+    reasons = []
+    for rule in rules.rules:  # table order, so the reason list reads the same for every merchant
+        if not (hits := counted.get(rule.code)):
+            continue
+        points = rule.points * len(hits)
+        if rule.cap is not None:
+            points = min(points, rule.cap) if rule.cap > 0 else max(points, rule.cap)
+        if points:
+            ends = [_stops_on(f, rule) for f in hits]
+            until = None if None in ends else max(d for d in ends if d is not None)
+            hits.sort(key=lambda f: (f.on, f.ref))  # deterministic whatever order the caller passed
+            reasons.append(Reason(rule.code, rule.label, points, tuple(hits), until))
+
+    score = max(MIN_SCORE, min(MAX_SCORE, rules.base + sum(r.points for r in reasons)))
+    letter = next(g for g, minimum in rules.cutoffs if score >= minimum)
+    order = [g for g, _ in rules.cutoffs]
+    overrides = []
+    if serious_listed:
+        letter = rules.serious_list_grade
+        overrides.append(N_("列入严重违法失信名单，等级为 %(grade)s") % {"grade": letter})
+    elif abnormal_listed:
+        if order.index(letter) < order.index(rules.abnormal_list_best):
+            letter = rules.abnormal_list_best
+        overrides.append(N_("列入经营异常名录，等级最高为 %(grade)s") % {"grade": rules.abnormal_list_best})
+    return Grade(score, letter, tuple(reasons), rules.version, tuple(overrides))
