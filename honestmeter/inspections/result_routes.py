@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from honestmeter.inspections.result_forms import CloseFollowUpForm, DecisionForm
 from honestmeter.lists import services as lists
 from honestmeter.lists.models import ListEntry
 from honestmeter.notices import services as notices
+from honestmeter.notices.models import Notice
 from honestmeter.notices.routes import send_pdf
 from honestmeter.security import admin_required, merchant_required, public
 from honestmeter.web import paginate, show_error
@@ -36,6 +38,23 @@ def _task(task_id: int) -> Task:
         return publication.get_task(task_id)
     except NotFound:
         abort(404)
+
+
+def _notice_pdf(issue: Callable[[], Notice], filename: str) -> Any:
+    """Issue (or fetch) a notice and send it; a fact that cannot be printed yet is a 404."""
+    try:
+        notice = issue()
+    except NotFound:
+        abort(404)
+    return send_pdf(notice, filename)
+
+
+def _result_pdf(task: Task) -> Any:
+    return _notice_pdf(lambda: notices.inspection_result_notice(task), f"result-{task.merchant.uscc}-{task.id}.pdf")
+
+
+def _order_pdf(order: RectificationOrder) -> Any:
+    return _notice_pdf(lambda: notices.rectification_notice(order), f"order-{order.id}.pdf")
 
 
 def _order(order_id: int) -> RectificationOrder:
@@ -188,23 +207,13 @@ def close_follow_up(task_id: int) -> Any:
 @bp.route("/admin/results/<int:task_id>.pdf")
 @admin_required
 def result_pdf(task_id: int) -> Any:
-    task = _task(task_id)
-    try:
-        notice = notices.inspection_result_notice(task)
-    except NotFound:
-        abort(404)
-    return send_pdf(notice, f"result-{task.merchant.uscc}-{task.id}.pdf")
+    return _result_pdf(_task(task_id))
 
 
 @bp.route("/admin/orders/<int:order_id>.pdf")
 @admin_required
 def order_pdf(order_id: int) -> Any:
-    order = _order(order_id)
-    try:
-        notice = notices.rectification_notice(order)
-    except NotFound:
-        abort(404)
-    return send_pdf(notice, f"order-{order.id}.pdf")
+    return _order_pdf(_order(order_id))
 
 
 # ---------------------------------------------------------------- regulator: list proposals
@@ -265,12 +274,7 @@ def my_results() -> Any:
 @bp.route("/portal/results/<int:task_id>.pdf")
 @merchant_required
 def my_result_pdf(task_id: int) -> Any:
-    task = _own_published(task_id)
-    try:
-        notice = notices.inspection_result_notice(task)
-    except NotFound:
-        abort(404)
-    return send_pdf(notice, f"result-{task.merchant.uscc}-{task.id}.pdf")
+    return _result_pdf(_own_published(task_id))
 
 
 @bp.route("/portal/orders/<int:order_id>.pdf")
@@ -279,11 +283,7 @@ def my_order_pdf(order_id: int) -> Any:
     order = db.session.get(RectificationOrder, order_id)
     if order is None or order.merchant_id != current_user.merchant_id:
         abort(404)
-    try:
-        notice = notices.rectification_notice(order)
-    except NotFound:
-        abort(404)
-    return send_pdf(notice, f"order-{order.id}.pdf")
+    return _order_pdf(order)
 
 
 # ---------------------------------------------------------------- public
@@ -295,8 +295,4 @@ def plan_notice_pdf(plan_id: int) -> Any:
     plan = db.session.get(Plan, plan_id)
     if plan is None:
         abort(404)
-    try:
-        notice = notices.plan_results_notice(plan)
-    except NotFound:
-        abort(404)
-    return send_pdf(notice, f"plan-{plan.id}-results.pdf")
+    return _notice_pdf(lambda: notices.plan_results_notice(plan), f"plan-{plan.id}-results.pdf")
