@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import factory
@@ -11,6 +13,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from honestmeter.auth import passwords
 from honestmeter.auth.models import AccountStatus, Role, User
 from honestmeter.extensions import db
+from honestmeter.inspections import followup, plans
 from honestmeter.inspections.models import (
     Finding,
     Inspector,
@@ -22,6 +25,7 @@ from honestmeter.inspections.models import (
     TaskStatus,
 )
 from honestmeter.instruments.models import Instrument, InstrumentType
+from honestmeter.ledger import services as ledger
 from honestmeter.merchants import uscc
 from honestmeter.merchants.models import Merchant
 from honestmeter.merchants.services import MerchantFacts
@@ -107,9 +111,6 @@ def merchant_facts(**changes: str) -> MerchantFacts:
     return MerchantFacts(**{**base, **changes})
 
 
-DEFAULT_RATIOS = {"A": "0.03", "B": "0.10", "C": "0.30", "D": "0.60", "unrated": "0.10"}
-
-
 class PlanFactory(Base):
     class Meta:
         model = Plan
@@ -121,7 +122,7 @@ class PlanFactory(Base):
     region_codes = factory.LazyFunction(list)
     sector_codes = factory.LazyFunction(list)
     item_codes = factory.LazyFunction(lambda: ["JL-01", "JL-04"])
-    ratios = factory.LazyFunction(lambda: dict(DEFAULT_RATIOS))
+    ratios = factory.LazyFunction(lambda: dict(plans.DEFAULT_RATIOS))
     per_case = 2
     capacity = 20
     status = PlanStatus.DRAFT
@@ -169,3 +170,18 @@ def complete(task: Task, *, at: datetime | None = None) -> Task:
     task.completed_at = when
     db.session.flush()
     return task
+
+
+def completed(codes: Sequence[str] = ("01",), *, at: datetime | None = None, **task: object) -> Task:
+    """A task whose finding carries `codes`, confirmed by every inspector, with follow-up run as on completion."""
+    finding = FindingFactory(result_codes=list(codes), **{f"task__{k}": v for k, v in task.items()})
+    complete(finding.task, at=at)
+    followup.on_completed(finding.task)
+    return finding.task
+
+
+def newest_data(record_type: str, record_id: str) -> dict[str, object]:
+    """The public data of a fact's newest ledger record."""
+    entry = ledger.latest_record(record_type, record_id)
+    assert entry is not None
+    return json.loads(entry.canonical)["data"]  # type: ignore[no-any-return]

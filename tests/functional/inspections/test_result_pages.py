@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pytest
@@ -11,11 +10,11 @@ from flask.testing import FlaskClient
 
 from honestmeter import clock
 from honestmeter.inspections import followup, result_records
-from honestmeter.inspections.models import FollowUp, OrderStatus, Task, TaskStatus
+from honestmeter.inspections.models import FollowUp, OrderStatus, TaskStatus
 from honestmeter.ledger import services as ledger
 from honestmeter.lists import services as lists
 from honestmeter.lists.models import EntryStatus
-from tests.factories import PASSWORD, FindingFactory, UserFactory, complete
+from tests.factories import PASSWORD, UserFactory, completed
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)  # Monday 10:00 in Shanghai
 
@@ -24,13 +23,6 @@ NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)  # Monday 10:00 in Shanghai
 def _frozen() -> object:
     with clock.frozen(NOW):
         yield
-
-
-def completed(codes: Sequence[str] = ("01",), *, at: datetime | None = None, **task: object) -> Task:
-    finding = FindingFactory(result_codes=list(codes), **{f"task__{k}": v for k, v in task.items()})
-    complete(finding.task, at=at)
-    followup.on_completed(finding.task)
-    return finding.task
 
 
 @pytest.fixture

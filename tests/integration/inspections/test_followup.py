@@ -17,7 +17,7 @@ from honestmeter.lists import records as list_records
 from honestmeter.lists import services as lists
 from honestmeter.lists.models import EntryStatus, ListKind
 from honestmeter.merchants.models import Merchant
-from tests.factories import FindingFactory, InspectorFactory, MerchantFactory, UserFactory, complete
+from tests.factories import FindingFactory, InspectorFactory, MerchantFactory, UserFactory, complete, newest_data
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)  # Monday 10:00 in Shanghai
 
@@ -39,12 +39,6 @@ def completed(codes: Sequence[str], *, merchant: Merchant | None = None, task: T
     complete(finding.task)
     followup.on_completed(finding.task)
     return finding.task
-
-
-def newest_data(record_type: str, record_id: str) -> dict[str, object]:
-    entry = ledger.latest_record(record_type, record_id)
-    assert entry is not None
-    return json.loads(entry.canonical)["data"]  # type: ignore[no-any-return]
 
 
 def projected(record_type: str) -> dict[str, object]:

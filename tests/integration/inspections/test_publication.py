@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pytest
@@ -14,25 +12,12 @@ from flask.testing import FlaskClient
 from honestmeter import clock, mail
 from honestmeter.errors import InvalidTransition
 from honestmeter.extensions import db
-from honestmeter.inspections import followup, publication, result_records
+from honestmeter.inspections import publication, result_records
 from honestmeter.inspections.models import Task, TaskKind, TaskStatus
 from honestmeter.ledger import services as ledger
-from tests.factories import PASSWORD, FindingFactory, PlanFactory, UserFactory, complete
+from tests.factories import PASSWORD, FindingFactory, PlanFactory, UserFactory, completed, newest_data
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)  # Monday 10:00 in Shanghai
-
-
-def completed(codes: Sequence[str] = ("01",), *, at: datetime | None = None, **task: object) -> Task:
-    finding = FindingFactory(result_codes=list(codes), **{f"task__{k}": v for k, v in task.items()})
-    complete(finding.task, at=at)
-    followup.on_completed(finding.task)
-    return finding.task
-
-
-def newest_data(record_type: str, record_id: str) -> dict[str, object]:
-    entry = ledger.latest_record(record_type, record_id)
-    assert entry is not None
-    return json.loads(entry.canonical)["data"]  # type: ignore[no-any-return]
 
 
 def projected(record_type: str) -> dict[str, dict[str, object]]:
