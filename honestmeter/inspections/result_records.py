@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from honestmeter.extensions import db
 from honestmeter.inspections import results as result_codes
-from honestmeter.inspections.models import Plan, RectificationOrder, Task, TaskKind, TaskStatus
+from honestmeter.inspections.models import Finding, Plan, RectificationOrder, Task, TaskKind, TaskStatus
 from honestmeter.ledger.canonical import canonical_bytes
 from honestmeter.ledger.services import Record
 from honestmeter.tables import N_
@@ -92,11 +92,20 @@ def result_projection() -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def plan_results_data(plan: Plan) -> dict[str, Any]:
-    """The published results of a plan: which tasks, and how many carry each code."""
-    tasks = db.session.scalars(_published_tasks().where(Task.plan_id == plan.id, Task.kind == TaskKind.RANDOM)).all()
+    """How many of a plan's results are published, and how many carry each code.
+
+    The record stays the same size however many results a plan has: it is republished with every
+    publication, and each result is its own record. The 抽查结果公示 lists the results published up to
+    this record's time.
+    """
+    codes = db.session.scalars(
+        sa.select(Finding.result_codes)
+        .join(Task, Task.id == Finding.task_id)
+        .where(Task.plan_id == plan.id, Task.kind == TaskKind.RANDOM, Task.status == TaskStatus.PUBLISHED)
+    ).all()
     counts: dict[str, int] = {}
-    for task in tasks:
-        for code in codes_of(task):
+    for found in codes:
+        for code in result_codes.validate_codes(found):
             counts[code] = counts.get(code, 0) + 1
     return {
         "plan_id": str(plan.id),
@@ -104,7 +113,7 @@ def plan_results_data(plan: Plan) -> dict[str, Any]:
         "year": plan.year,
         "batch": plan.batch,
         "authority": plan.authority,
-        "results": [str(t.id) for t in tasks],
+        "published": len(codes),
         "counts": dict(sorted(counts.items())),
     }
 

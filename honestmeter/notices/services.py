@@ -25,7 +25,7 @@ from honestmeter.errors import NotFound
 from honestmeter.extensions import db
 from honestmeter.inspections import publication, result_records
 from honestmeter.inspections import results as result_codes
-from honestmeter.inspections.models import DrawStatus, Plan, RectificationOrder, Task, TaskStatus
+from honestmeter.inspections.models import DrawStatus, Plan, RectificationOrder, Task, TaskKind, TaskStatus
 from honestmeter.ledger import services as ledger
 from honestmeter.ledger.models import LedgerEntry
 from honestmeter.merchants.models import Merchant
@@ -316,8 +316,15 @@ def plan_results_job(plan: Plan) -> Job:
     if record is None:
         raise NotFound("该抽查计划尚无已公示的检查结果")
     data = json.loads(record.canonical)["data"]
-    ids = [int(i) for i in data["results"]]
-    tasks = db.session.scalars(sa.select(Task).where(Task.id.in_(ids))).all() if ids else []
+    # The results published up to the record: each publication appends the record in its own transaction.
+    tasks = db.session.scalars(
+        sa.select(Task).where(
+            Task.plan_id == plan.id,
+            Task.kind == TaskKind.RANDOM,
+            Task.status == TaskStatus.PUBLISHED,
+            Task.published_at <= record.created_at,
+        )
+    ).all()
     tasks = sorted(tasks, key=lambda t: (t.finding.checked_on if t.finding else date.min, t.merchant.uscc))
     rows = [
         {
