@@ -6,7 +6,8 @@ data from the rows for `honestmeter ledger audit` (b). Registered when the resul
 
 - "inspection_result" (id = task id): one published result in the GSXT columns (检查实施机关, 类型, 日期, 结果),
   with the publication deadline and whether it was met (a late publication is allowed and recorded as such).
-- "plan_results" (id = plan id): the set of published results of a plan, the fact the 抽查结果公示 PDF reports.
+- "plan_results" (id = plan id): how many of a plan's results are published, by code; the 抽查结果公示 PDF lists
+  the results published up to that record.
 - "rectification_order" (id = order id): that an order was issued, its deadline and outcome; the text of the
   order (problems, requirements, basis) is not public, only its SHA-256, which binds the PDF to the record.
 """
