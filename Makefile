@@ -18,7 +18,7 @@ PURE_CORES := honestmeter/merchants/uscc.py honestmeter/instruments/cycle.py hon
 	honestmeter/ledger/canonical.py honestmeter/ledger/checkpoint.py honestmeter/ledger/bundle.py \
 	honestmeter/tables.py honestmeter/inspections/results.py honestmeter/inspections/netcontent.py \
 	honestmeter/inspections/instrument_check.py honestmeter/inspections/workdays.py honestmeter/storage.py \
-	honestmeter/inspections/draw.py honestmeter/grading/scoring.py
+	honestmeter/inspections/draw.py honestmeter/ratings/scoring.py
 
 .PHONY: install install-dev run test lint translations system-deps test-system-deps clean
 

@@ -93,9 +93,11 @@ def register_domains(app: Flask) -> None:
         instruments,
         jobs,
         ledger,
+        lists,
         merchants,
         notices,
         public,
+        ratings,
         reminders,
     )
 
@@ -106,6 +108,8 @@ def register_domains(app: Flask) -> None:
         instruments,
         commitments,
         inspections,
+        lists,
+        ratings,
         notices,
         reminders,
         console,

@@ -171,6 +171,7 @@ def demo_data(count: int, seed: int, if_empty: bool) -> None:
     from honestmeter.inspections import demo as campaigns
     from honestmeter.ledger import anchoring
     from honestmeter.ledger.chain import ChainError
+    from honestmeter.ratings import demo as credit
 
     summary = demo.generate(merchants=count, seed=seed, progress=True)
 
@@ -181,6 +182,7 @@ def demo_data(count: int, seed: int, if_empty: bool) -> None:
             click.echo(f"ledger: not anchored yet ({err}); the scheduler retries", err=True)
 
     summary.update(campaigns.generate(seed=seed, authority=current_app.config["AUTHORITY_NAME"], anchor=anchor))
+    summary.update(credit.generate(seed=seed, authority=current_app.config["AUTHORITY_NAME"]))
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
     anchor()

@@ -76,6 +76,15 @@ class Config:
     PUBLISH_WORKING_DAYS: int = 20  # results are published within this many working days of completion
     PUBLISH_WARN_WORKING_DAYS: int = 5  # warn this many working days before a publication deadline
     EVIDENCE_MAX_BYTES: int = 8 * 1024 * 1024  # one evidence photo
+    # Credit grading and lists (DESIGN §6, domain.md §4). The enterprise risk class is internal; this metrology
+    # grade is public by default.
+    GRADES_PUBLIC: bool = True
+    PENALTY_LOW_FINE_LEGAL: int = 100_000  # 较低数额罚款 below this (yuan) for a legal person (Hubei example)
+    PENALTY_LOW_FINE_PERSON: int = 10_000  # … and for a natural person / 个体工商户
+    PENALTY_SPECIAL_REPAIR_MONTHS: int = 12  # food, drug, special-equipment penalties: repair after 1 year
+    SERIOUS_LIST_REPAIR_MONTHS: int = 12  # early removal from 严重违法失信名单 after 1 year on it
+    SERIOUS_LIST_YEARS: int = 3  # automatic removal
+    MODEL_UNIT_VALID_MONTHS: int = 12  # 示范单位 titles are typically annual (domain.md §3.4)
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(default_factory=lambda: {"pool_pre_ping": True})
     TESTING: bool = False
     WTF_CSRF_ENABLED: bool = True
@@ -109,6 +118,15 @@ class Config:
             PUBLISH_WORKING_DAYS=int(environ.get("PUBLISH_WORKING_DAYS", cls.PUBLISH_WORKING_DAYS)),
             PUBLISH_WARN_WORKING_DAYS=int(environ.get("PUBLISH_WARN_WORKING_DAYS", cls.PUBLISH_WARN_WORKING_DAYS)),
             EVIDENCE_MAX_BYTES=int(environ.get("EVIDENCE_MAX_BYTES", cls.EVIDENCE_MAX_BYTES)),
+            GRADES_PUBLIC=_bool(environ.get("GRADES_PUBLIC"), True),
+            PENALTY_LOW_FINE_LEGAL=int(environ.get("PENALTY_LOW_FINE_LEGAL", cls.PENALTY_LOW_FINE_LEGAL)),
+            PENALTY_LOW_FINE_PERSON=int(environ.get("PENALTY_LOW_FINE_PERSON", cls.PENALTY_LOW_FINE_PERSON)),
+            PENALTY_SPECIAL_REPAIR_MONTHS=int(
+                environ.get("PENALTY_SPECIAL_REPAIR_MONTHS", cls.PENALTY_SPECIAL_REPAIR_MONTHS)
+            ),
+            SERIOUS_LIST_REPAIR_MONTHS=int(environ.get("SERIOUS_LIST_REPAIR_MONTHS", cls.SERIOUS_LIST_REPAIR_MONTHS)),
+            SERIOUS_LIST_YEARS=int(environ.get("SERIOUS_LIST_YEARS", cls.SERIOUS_LIST_YEARS)),
+            MODEL_UNIT_VALID_MONTHS=int(environ.get("MODEL_UNIT_VALID_MONTHS", cls.MODEL_UNIT_VALID_MONTHS)),
             HONESTMETER_ENV=env,
             AUTO_APPROVE_MERCHANTS=_bool(environ.get("AUTO_APPROVE_MERCHANTS"), False),
             RATELIMIT_STORAGE_URI=environ.get("RATELIMIT_STORAGE_URI", "memory://"),

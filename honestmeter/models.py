@@ -29,15 +29,18 @@ from honestmeter.ledger.models import (
 from honestmeter.lists.models import ListEntry
 from honestmeter.merchants.models import Merchant, MerchantChangeRequest, Region, Sector
 from honestmeter.notices.models import Notice
+from honestmeter.ratings.models import CreditFact, GradeChange, Penalty, RepairRequest, RuleTable
 from honestmeter.reminders.models import Reminder
 
 __all__ = [
     "CheckItem",
     "Commitment",
     "CommitmentTemplate",
+    "CreditFact",
     "Draw",
     "EvidencePhoto",
     "Finding",
+    "GradeChange",
     "Inspector",
     "Instrument",
     "InstrumentCheck",
@@ -55,11 +58,14 @@ __all__ = [
     "MerchantChangeRequest",
     "NetContentSample",
     "Notice",
+    "Penalty",
     "Plan",
     "RectificationOrder",
     "Recusal",
     "Region",
     "Reminder",
+    "RepairRequest",
+    "RuleTable",
     "Sector",
     "Task",
     "TaskInspector",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 MAX_ROWS = 100_000
@@ -114,3 +114,21 @@ def _read_csv(text: str) -> list[list[Cell]]:
     except csv.Error as err:
         raise Unreadable(N_("CSV 文件格式有误：%(detail)s"), detail=str(err)) from err
     return rows
+
+
+# A cell starting like a formula is run by Excel when the file is opened (CSV injection): write it as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def write_csv(headers: Sequence[str], rows: Iterable[Iterable[object]]) -> bytes:
+    """A sheet as CSV for Excel: UTF-8 with BOM (so Excel reads the Chinese right), CRLF, formula-safe cells."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows([safe_cell(v) for v in row] for row in rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

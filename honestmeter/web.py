@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import sqlalchemy as sa
 from flask import flash
@@ -18,6 +18,29 @@ from honestmeter.extensions import db
 
 T = TypeVar("T")
 PER_PAGE = 20
+
+
+class RowProblem(Protocol):
+    """An import error (instruments.importing.RowError and its kin): row, column header, msgid and its params."""
+
+    @property
+    def row(self) -> int | None: ...
+    @property
+    def column(self) -> str | None: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def params(self) -> Mapping[str, object]: ...
+
+
+def describe(error: RowProblem) -> str:
+    """An import error in the visitor's language: 第3行“器具类型代码”：未知的器具类型代码“xyz”."""
+    detail = gettext(error.message, **dict(error.params))
+    if error.row is None:
+        return detail
+    if error.column is None:
+        return gettext("第%(row)s行：%(detail)s", row=error.row, detail=detail)
+    return gettext("第%(row)s行“%(column)s”：%(detail)s", row=error.row, column=gettext(error.column), detail=detail)
 
 
 def show_error(form: FlaskForm | None, err: DomainError) -> None:

@@ -23,6 +23,7 @@ from honestmeter.extensions import db
 from honestmeter.instruments.cycle import add_months
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.models import Merchant, Sector
+from honestmeter.ratings import grades
 
 # ---------------------------------------------------------------- texts
 
@@ -186,7 +187,12 @@ def sign_commitment(user: User, signature: Signature) -> Commitment:
             ledger.publish(records.commitment_record(previous))
         db.session.flush()
         ledger.publish(records.commitment_record(commitment))
+        grades.regrade(merchant.id, cause=_cause(commitment))
         return commitment
+
+
+def _cause(commitment: Commitment) -> str:
+    return f"{records.COMMITMENT_TYPE}/{commitment.id}"
 
 
 def revoke_commitment(commitment_id: int, *, by: User, reason: str) -> Commitment:
@@ -206,6 +212,7 @@ def revoke_commitment(commitment_id: int, *, by: User, reason: str) -> Commitmen
         commitment.ended_by_id = by.id
         commitment.end_reason = reason.strip()
         ledger.publish(records.commitment_record(commitment))
+        grades.regrade(commitment.merchant_id, cause=_cause(commitment))
         return commitment
 
 
@@ -220,6 +227,9 @@ def expire_commitments() -> int:
             commitment.status = CommitmentStatus.EXPIRED
             commitment.ended_at = clock.utcnow()
             ledger.publish(records.commitment_record(commitment))
+        db.session.flush()
+        for merchant_id, commitment_id in sorted({c.merchant_id: c.id for c in due}.items()):
+            grades.regrade(merchant_id, cause=f"{records.COMMITMENT_TYPE}/{commitment_id}")
         return len(due)
 
 

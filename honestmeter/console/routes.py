@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template
+from flask_babel import gettext
 from flask_login import current_user
 
 from honestmeter import clock
 from honestmeter.auth.models import AccountStatus, User
 from honestmeter.commitments import services as commitment_services
+from honestmeter.console import queries
 from honestmeter.extensions import db
 from honestmeter.inspections import followup, publication, result_records, tasks
 from honestmeter.inspections import results as result_codes
@@ -44,6 +46,22 @@ def portal() -> Any:
     )
 
 
+@bp.route("/portal/grade")
+@merchant_required
+def portal_grade() -> Any:
+    """The merchant's own grade: reasons with their facts, what would raise it, and the history."""
+    return render_template("console/grade.html", **queries.grade_page(current_user.merchant))
+
+
+@bp.route("/admin/merchants/<int:merchant_id>/grade")
+@admin_required
+def merchant_grade(merchant_id: int) -> Any:
+    merchant = db.session.get(Merchant, merchant_id)
+    if merchant is None:
+        abort(404)
+    return render_template("console/merchant_grade.html", **queries.admin_grade_page(merchant))
+
+
 def _count(stmt: sa.Select[Any]) -> int:
     return int(db.session.scalar(stmt) or 0)
 
@@ -58,6 +76,8 @@ def dashboard() -> Any:
         .order_by(Sector.sort_order)
     ).all()
     largest = max((n for _, n in by_sector), default=0)
+    today = clock.today()
+    findings_by_sector, findings_by_region = queries.findings_by_sector_and_region(today, gettext)
     return render_template(
         "console/dashboard.html",
         merchants=_count(sa.select(sa.func.count(Merchant.id))),
@@ -72,6 +92,12 @@ def dashboard() -> Any:
         scheduler=job_queries.heartbeat(),
         ledger=ledger_status(),
         now=clock.utcnow(),
+        charts={
+            "grades": queries.grade_distribution(gettext),
+            "changes": queries.grade_changes_by_month(today, gettext),
+            "sectors": findings_by_sector,
+            "regions": findings_by_region,
+        },
         publication={
             "overdue": publication.overdue_count(),
             "due_soon": publication.due_soon_count(),

@@ -26,9 +26,13 @@ from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.inspections import result_records, workdays
-from honestmeter.inspections.models import CheckItem, Plan, Task, TaskKind, TaskStatus
+from honestmeter.inspections.models import CheckItem, FollowUp, Plan, Task, TaskKind, TaskStatus
+from honestmeter.inspections.results import ABNORMAL_LISTING
 from honestmeter.ledger import services as ledger
 from honestmeter.ledger.models import LedgerEntry
+from honestmeter.lists import services as lists
+from honestmeter.ratings import facts as credit_facts
+from honestmeter.ratings import grades
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +190,29 @@ def _publish_one(task: Task, by: User) -> None:
     task.published_by_id = by.id
     db.session.flush()
     ledger.publish(result_records.result_record(task))
+    _grade(task)
+
+
+def _grade(task: Task) -> None:
+    """Every published result counts towards the merchant's credit grade (DESIGN §6), from the day of the check."""
+    if task.finding is None:
+        return
+    ref = f"{result_records.RESULT_TYPE}/{task.id}"
+    codes = result_records.codes_of(task)
+    closed = task.follow_up_closed_at if task.follow_up == FollowUp.CLOSED else None
+    credit_facts.add_result(
+        task.merchant_id,
+        task.id,
+        task.finding.checked_on,
+        codes,
+        task.finding.item_results,
+        ref=ref,
+        follow_up_closed_on=None if closed is None else result_records.china_date(closed),
+        unreachable_ended=(
+            lists.result_10_ended(task.merchant_id, task.finding.checked_on) if ABNORMAL_LISTING in codes else None
+        ),
+    )
+    grades.regrade(task.merchant_id, cause=ref)
 
 
 def _publish_plans(plan_ids: set[int]) -> None:

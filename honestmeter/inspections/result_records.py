@@ -169,9 +169,7 @@ def order_projection() -> Iterator[tuple[str, dict[str, Any]]]:
 
 def register() -> None:
     from honestmeter.ledger.services import register_projection
-    from honestmeter.lists import records as list_records
 
     register_projection(RESULT_TYPE, result_projection)
     register_projection(PLAN_RESULTS_TYPE, plan_results_projection)
     register_projection(ORDER_TYPE, order_projection)
-    register_projection(list_records.RECORD_TYPE, list_records.projection)

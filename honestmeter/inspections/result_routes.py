@@ -1,4 +1,6 @@
-"""Review and publication of results, follow-up (rectification orders, 09, abnormal-list proposals), notices."""
+"""Review and publication of results, follow-up (rectification orders, 09), notices.
+
+Abnormal-list proposals from 10 results are decided in honestmeter/lists/routes.py."""
 
 from __future__ import annotations
 
@@ -15,8 +17,7 @@ from honestmeter.errors import DomainError, NotFound
 from honestmeter.extensions import db
 from honestmeter.inspections import followup, publication, result_records, results
 from honestmeter.inspections.models import FollowUp, Plan, RectificationOrder, Task, TaskStatus
-from honestmeter.inspections.result_forms import CloseFollowUpForm, DecisionForm, OrderForm, PublishForm
-from honestmeter.lists import services as lists
+from honestmeter.inspections.result_forms import CloseFollowUpForm, OrderForm, PublishForm
 from honestmeter.lists.models import ListEntry
 from honestmeter.notices import services as notices
 from honestmeter.notices.models import Notice
@@ -214,38 +215,6 @@ def result_pdf(task_id: int) -> Any:
 @admin_required
 def order_pdf(order_id: int) -> Any:
     return _order_pdf(_order(order_id))
-
-
-# ---------------------------------------------------------------- regulator: list proposals
-
-
-@bp.route("/admin/lists/proposals")
-@admin_required
-def list_proposals() -> Any:
-    return render_template("lists/proposals.html", entries=lists.proposals(), form=DecisionForm())
-
-
-@bp.route("/admin/lists/<int:entry_id>/<any(approve,reject):decision>", methods=["POST"])
-@admin_required
-def decide_listing(entry_id: int, decision: str) -> Any:
-    try:
-        entry = lists.get_entry(entry_id)
-    except NotFound:
-        abort(404)
-    form = DecisionForm()
-    if form.validate_on_submit():
-        try:
-            if decision == "approve":
-                lists.confirm_listing(entry, current_user, form.note.data or "")
-                flash(_("已列入经营异常名录：%(name)s", name=entry.merchant.name), "success")
-            else:
-                lists.reject_listing(entry, current_user, form.note.data or "")
-                flash(_("已决定不予列入：%(name)s", name=entry.merchant.name), "success")
-        except DomainError as err:
-            show_error(None, err)
-    else:
-        flash(_("审核意见过长"), "error")
-    return redirect(url_for("results.list_proposals"))
 
 
 # ---------------------------------------------------------------- merchant portal

@@ -40,7 +40,7 @@ from honestmeter.instruments.models import (
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants import services as merchant_services
 from honestmeter.security import admin_required, merchant_required
-from honestmeter.web import choices, show_error
+from honestmeter.web import choices, describe, show_error
 
 bp = Blueprint("instruments", __name__)
 
@@ -224,16 +224,6 @@ def _send_scan(found: services.ScanFile) -> Any:
 @merchant_required
 def my_scan(instrument_id: int, verification_id: int) -> Any:
     return _send_scan(services.own_scan(current_user.merchant_id, instrument_id, verification_id))
-
-
-def describe(error: importing.RowError) -> str:
-    """An import error in the visitor's language: 第3行“器具类型代码”：未知的器具类型代码“xyz”."""
-    detail = _(error.message, **dict(error.params))
-    if error.row is None:
-        return detail
-    if error.column is None:
-        return _("第%(row)s行：%(detail)s", row=error.row, detail=detail)
-    return _("第%(row)s行“%(column)s”：%(detail)s", row=error.row, column=_(error.column), detail=detail)
 
 
 @bp.route("/portal/instruments/import", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from honestmeter import clock
+from honestmeter.attachments import Upload
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
@@ -31,6 +32,7 @@ from honestmeter.instruments.models import (
     VerificationResult,
 )
 from honestmeter.ledger import services as ledger
+from honestmeter.ratings import grades
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,13 @@ def add_instrument(
         db.session.add(instrument)
         db.session.flush()
         ledger.publish(records.record_of(instrument))
+        _regrade(instrument)
         return instrument
+
+
+def _regrade(instrument: Instrument) -> None:
+    """A mandatory instrument's state scores (DESIGN §6: all within verification, overdue): regrade at once."""
+    grades.regrade(instrument.merchant_id, cause=f"{records.RECORD_TYPE}/{instrument.id}")
 
 
 def _describe(instrument: Instrument, facts: InstrumentFacts) -> None:
@@ -214,6 +222,7 @@ def update_instrument(merchant_id: int, instrument_id: int, facts: InstrumentFac
         _describe(instrument, facts)
         _refresh_due(instrument)
         ledger.publish(records.record_of(instrument))
+        _regrade(instrument)
         return instrument
 
 
@@ -225,6 +234,7 @@ def retire_instrument(merchant_id: int, instrument_id: int) -> Instrument:
             raise InvalidTransition("该器具已停用")
         instrument.status = InstrumentStatus.RETIRED
         ledger.publish(records.record_of(instrument))
+        _regrade(instrument)
         return instrument
 
 
@@ -237,14 +247,6 @@ class VerificationFacts:
     verifying_body: str
     certificate_no: str
     result: VerificationResult
-
-
-@dataclass(frozen=True)
-class Upload:
-    """An uploaded file as the route received it: bytes and the name the browser gave."""
-
-    data: bytes
-    filename: str
 
 
 def scan_limit() -> int:
@@ -323,6 +325,7 @@ def record_verification(
         db.session.add(verification)
         db.session.flush()
         ledger.publish(records.record_of(instrument))
+        _regrade(instrument)
         return verification
 
 
@@ -479,6 +482,8 @@ def import_instruments(
             ledger.append_many([records.record_of(i) for i in batch])
             if progress is not None:
                 progress("write", start + len(batch), total)
+        if instruments:
+            _regrade(instruments[-1])
         return ImportReport(imported=total)
 
 

@@ -1,10 +1,10 @@
-"""Credit lists (domain.md §4): 经营异常名录 now; 严重违法失信名单 and 示范单位 join with grading."""
+"""Credit lists (domain.md §3.4, §4): 经营异常名录, 严重违法失信名单 and 诚信计量示范单位."""
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,13 +17,23 @@ if TYPE_CHECKING:
 
 class ListKind(enum.StrEnum):
     ABNORMAL = "abnormal"  # 经营异常名录
+    SERIOUS = "serious"  # 严重违法失信名单
+    MODEL_UNIT = "model_unit"  # 诚信计量示范单位 (a title, applied for by the merchant)
 
 
 class EntryStatus(enum.StrEnum):
-    PROPOSED = "proposed"  # suggested by a finding (10 无法联系); a regulator decides
+    PROPOSED = "proposed"  # suggested by a finding (10 无法联系) or applied for (示范单位); a regulator decides
     LISTED = "listed"
     REJECTED = "rejected"
     REMOVED = "removed"
+
+
+class RemovalKind(enum.StrEnum):
+    DECISION = "decision"  # 经营异常名录: defect cured, a regulator removes it
+    REPAIR = "repair"  # credit repair approved (early removal from 严重违法失信名单)
+    AUTOMATIC = "automatic"  # 严重违法失信名单 after 3 years
+    EXPIRED = "expired"  # 示范单位 title past its validity
+    REVOKED = "revoked"  # 示范单位 title withdrawn
 
 
 class ListEntry(TimestampMixin, Base):
@@ -45,5 +55,12 @@ class ListEntry(TimestampMixin, Base):
     listed_on: Mapped[date | None]
     removed_on: Mapped[date | None]
     removal_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    decision_no: Mapped[str | None] = mapped_column(sa.String(100))  # 决定书文号 (严重违法失信名单)
+    valid_until: Mapped[date | None]  # 示范单位: last day of the title; 严重违法失信名单: automatic removal day
+    removal_kind: Mapped[RemovalKind | None]
+    removal_authority: Mapped[str | None] = mapped_column(sa.String(100))
+    removed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    application: Mapped[str | None] = mapped_column(sa.Text)  # 示范单位: the merchant's case for the title
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)  # [{path, sha256, …}]
 
     merchant: Mapped[Merchant] = relationship(lazy="joined")

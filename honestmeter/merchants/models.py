@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -66,8 +66,11 @@ class Merchant(TimestampMixin, Base):
     contact_phone: Mapped[str | None] = mapped_column(sa.String(32))
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
     status: Mapped[MerchantStatus] = mapped_column(default=MerchantStatus.ACTIVE)
-    # 计量信用等级 A–D (DESIGN §6), kept by grading; None until first rated. Draw strata follow it.
+    # 计量信用等级 A–D (DESIGN §6), kept by honestmeter.ratings; None until first rated. Draw strata follow it.
     grade: Mapped[str | None] = mapped_column(sa.String(1), index=True)
+    score: Mapped[int | None]
+    graded_on: Mapped[date | None]  # the day the current grade was set
+    grade_rule_version: Mapped[int | None]
 
     sector: Mapped[Sector] = relationship(lazy="joined")
     region: Mapped[Region] = relationship(lazy="joined")

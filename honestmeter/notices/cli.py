@@ -16,6 +16,7 @@ from honestmeter.commitments.models import Commitment, CommitmentStatus
 from honestmeter.errors import NotFound
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Plan, RectificationOrder, Task, TaskStatus
+from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
 from honestmeter.merchants.models import Merchant
 from honestmeter.notices import services
 
@@ -35,7 +36,7 @@ def notices() -> None:
 
 
 MERCHANT_KINDS = ("commitment", "sticker")
-RESULT_KINDS = ("inspection_result", "rectification", "plan_results")
+RESULT_KINDS = ("inspection_result", "rectification", "plan_results", "model_unit")
 
 
 def _merchant_jobs(kinds: list[str], limit: int | None) -> Iterator[services.Job]:
@@ -53,7 +54,8 @@ def _merchant_jobs(kinds: list[str], limit: int | None) -> Iterator[services.Job
 
 
 def _result_jobs(kinds: list[str], limit: int | None) -> Iterator[services.Job]:
-    """告知书 of every published result, 责令改正通知书 of every order, 抽查结果公示 of every plan with results."""
+    """告知书 of every published result, 责令改正通知书 of every order, 抽查结果公示 of every plan with results,
+    诚信计量示范单位证书 of every granted title."""
     sources: dict[str, tuple[sa.Select[Any], Callable[[Any], services.Job]]] = {
         "inspection_result": (
             sa.select(Task).where(Task.status == TaskStatus.PUBLISHED).order_by(Task.id),
@@ -63,6 +65,12 @@ def _result_jobs(kinds: list[str], limit: int | None) -> Iterator[services.Job]:
         "plan_results": (
             sa.select(Plan).where(Plan.id.in_(sa.select(Task.plan_id).where(Task.status == TaskStatus.PUBLISHED))),
             services.plan_results_job,
+        ),
+        "model_unit": (
+            sa.select(ListEntry)
+            .where(ListEntry.kind == ListKind.MODEL_UNIT, ListEntry.status == EntryStatus.LISTED)
+            .order_by(ListEntry.id),
+            services.model_unit_job,
         ),
     }
     for kind in kinds:

@@ -51,6 +51,11 @@ plan_results.html — 抽查结果公示, A4, per plan
     counts           list of dict: code, label, count (int); total (int)
     verify_base      str, "<verify_base_url>/verify": the address the footnote names
 
+model_unit_certificate.html — 诚信计量示范单位证书, A4
+    merchant         dict of str: name, uscc, address, sector (as for the commitment)
+    title            dict: number (str), authority (str, 认定机关), listed_on, valid_until (datetime.date: the first
+                     and last day of the title), issued_on (datetime.date, China Standard Time)
+
 Mapping inputs of the builders (other keys are ignored):
 
     merchant    name, uscc, address, sector (str, or a mapping with "name"); the sticker needs name and uscc only
@@ -80,6 +85,7 @@ STICKER_TEMPLATE = "sticker.html"
 INSPECTION_RESULT_TEMPLATE = "inspection_result.html"
 RECTIFICATION_TEMPLATE = "rectification.html"
 PLAN_RESULTS_TEMPLATE = "plan_results.html"
+MODEL_UNIT_TEMPLATE = "model_unit_certificate.html"
 VERDICT_LABELS = {"pass": "符合", "fail": "不符合", "na": "不适用", "": "未判定"}
 GRADES = ("A", "B", "C", "D")
 # status codes the sticker template knows, with the printed labels, which are accepted as input too
@@ -310,6 +316,36 @@ def plan_results_pdf(
         "verify_base": f"{_base_url(verify_base_url, 'verify_base_url')}/verify",
     }
     return renderer.render(PLAN_RESULTS_TEMPLATE, context)
+
+
+def model_unit_certificate_pdf(
+    renderer: PdfRenderer,
+    *,
+    merchant: Mapping[str, Any],
+    title: Mapping[str, Any],
+    decided_at: datetime,
+    leaf_hash: str,
+    verify_base_url: str,
+) -> bytes:
+    """诚信计量示范单位证书 of a granted title; `leaf_hash` is the leaf of the "list_entry" record that lists it.
+    `decided_at` (aware) is when the title was granted: the printed issue date and the PDF's creation date."""
+    decided = _aware_datetime(decided_at, "decided_at")
+    listed_on = _date(title["listed_on"], "listed_on")
+    valid_until = _date(title["valid_until"], "valid_until")
+    if valid_until < listed_on:
+        raise ValueError(f"a title cannot end ({valid_until}) before it starts ({listed_on})")
+    context = {
+        **_base_context(created=decided, leaf_hash=leaf_hash, verify_base_url=verify_base_url),
+        "merchant": _merchant(merchant, full=True),
+        "title": {
+            "number": _required(title["number"], "number"),
+            "authority": _required(title["authority"], "authority"),
+            "listed_on": listed_on,
+            "valid_until": valid_until,
+            "issued_on": china_date(decided),
+        },
+    }
+    return renderer.render(MODEL_UNIT_TEMPLATE, context)
 
 
 def _merchant_address(merchant: Mapping[str, Any]) -> dict[str, str]:

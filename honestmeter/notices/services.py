@@ -28,6 +28,8 @@ from honestmeter.inspections import results as result_codes
 from honestmeter.inspections.models import DrawStatus, Plan, RectificationOrder, Task, TaskKind, TaskStatus
 from honestmeter.ledger import services as ledger
 from honestmeter.ledger.models import LedgerEntry
+from honestmeter.lists import records as list_records
+from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
 from honestmeter.merchants.models import Merchant
 from honestmeter.notices import documents
 from honestmeter.notices.models import Notice
@@ -132,6 +134,7 @@ BUILDERS: dict[str, Callable[..., bytes]] = {
     "inspection_result": documents.inspection_result_pdf,
     "rectification": documents.rectification_pdf,
     "plan_results": documents.plan_results_pdf,
+    "model_unit": documents.model_unit_certificate_pdf,
 }
 
 
@@ -180,7 +183,9 @@ def commitment_job(merchant: Merchant) -> Job:
 
 
 def sticker_job(merchant: Merchant) -> Job:
-    """The A6 premises sticker for the merchant's current public state (directory entry and commitment)."""
+    """The A6 premises sticker for the merchant's current public state (directory entry, commitment, grade)."""
+    from honestmeter.ratings import grades
+
     commitment = commitment_services.current_commitment(merchant.id)
     history = commitment_services.history(merchant.id)
     status = "valid" if commitment else ("unsigned" if not history else str(history[0].status))
@@ -189,12 +194,15 @@ def sticker_job(merchant: Merchant) -> Job:
     facts = [ledger.latest_record("merchant", str(merchant.id))]
     if commitment is not None:
         facts.append(ledger.latest_record(COMMITMENT_TYPE, str(commitment.id)))
+    grade = merchant.grade if grades.grades_public() else None
+    if grade is not None:  # a new grade gives a new sticker
+        facts.append(ledger.latest_record(grades.RECORD_TYPE, merchant.uscc))
     newest = max((f for f in facts if f is not None), key=lambda f: f.leaf_index, default=None)
     if newest is None:
         raise NotFound("该经营者尚未记入可信账本")
     arguments = {
         "merchant": {"name": merchant.name, "uscc": merchant.uscc},
-        "grade": None,
+        "grade": grade,
         "commitment_status": status,
         "leaf_hash": newest.leaf_hash.hex(),
         "public_base_url": base_url(),
@@ -371,3 +379,43 @@ def rectification_notice(order: RectificationOrder) -> Notice:
 
 def plan_results_notice(plan: Plan) -> Notice:
     return issue_job(plan_results_job(plan))
+
+
+# ---------------------------------------------------------- 诚信计量示范单位证书
+
+
+def model_unit_job(entry: ListEntry) -> Job:
+    """诚信计量示范单位证书 of a granted title (reports the "list_entry" record that lists it)."""
+    record = ledger.latest_record(list_records.RECORD_TYPE, str(entry.id))
+    if (
+        entry.kind != ListKind.MODEL_UNIT
+        or entry.status != EntryStatus.LISTED
+        or record is None
+        or entry.listed_on is None
+        or entry.valid_until is None
+        or entry.decided_at is None
+    ):
+        raise NotFound("该诚信计量示范单位称号不存在或已失效")
+    merchant = entry.merchant
+    arguments = {
+        "merchant": {
+            "name": merchant.name,
+            "uscc": merchant.uscc,
+            "address": merchant.address,
+            "sector": merchant.sector.name,
+        },
+        "title": {
+            "number": f"SF{entry.id:08d}",
+            "authority": entry.authority,
+            "listed_on": entry.listed_on,
+            "valid_until": entry.valid_until,
+        },
+        "decided_at": entry.decided_at,
+        "leaf_hash": record.leaf_hash.hex(),
+        "verify_base_url": base_url(),
+    }
+    return Job("model_unit", entry.merchant_id, f"{list_records.RECORD_TYPE}/{entry.id}", record.leaf_hash, arguments)
+
+
+def model_unit_notice(entry: ListEntry) -> Notice:
+    return issue_job(model_unit_job(entry))

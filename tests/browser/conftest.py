@@ -58,6 +58,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             "HONESTMETER_VAR_DIR": str(tmp / "var"),
             "LEDGER_CHAIN": "embedded",
             "LEDGER_ANVIL_PORT": str(free_port()),
+            # Every journey signs several people in from 127.0.0.1 within a minute; the throttle itself is tested
+            # in tests/functional/test_web_flows.py (test_login_is_throttled_per_address).
+            "LOGIN_RATE_LIMIT": "600 per minute",
         }
         _honestmeter(env, "db", "upgrade")
         _honestmeter(env, "demo-data", "--merchants", "60", "--seed", "3")

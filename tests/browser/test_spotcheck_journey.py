@@ -71,7 +71,7 @@ def create_plan_and_draw(admin: Page, live: Live) -> int:
     """The admin creates, schedules and announces a plan, then reveals its draw; returns the draw's id."""
     base = live.url
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    # Every sector and region, 5 % of the (all ungraded) demo merchants.
+    # Every sector and region, 5 % of every grade's demo merchants (at least one per non-empty stratum).
     admin.goto(f"{base}/admin/plans/new")
     label = admin.get_by_label
     label("计划名称").fill(PLAN)
@@ -81,7 +81,8 @@ def create_plan_and_draw(admin: Page, live: Live) -> int:
     label("JL-03 定量包装商品净含量").uncheck()
     label("JL-01 强检计量器具检定情况").check()
     label("JL-05 计量单位明示").check()
-    label("未评级抽查比例").fill("0.05")
+    for stratum in ("A级", "B级", "C级", "D级", "未评级"):
+        label(f"{stratum}抽查比例").fill("0.05")
     # Far ahead, so the scheduler does not announce it by itself: the admin announces it now below.
     label("摇号时间（北京时间）").fill(f"{today.year + 1}-01-05T09:00")
     label("检查完成期限").fill((today + timedelta(days=30)).isoformat())

@@ -69,6 +69,10 @@ def world() -> dict[str, Any]:
             "recusal_id": 10**6,
             "entry_id": 10**6,
             "notice_id": 10**6,
+            "penalty_id": 10**6,
+            "repair_id": 10**6,
+            "version": 10**6,  # rule table version
+            "kind": "abnormal",  # list kind: abnormal | serious | model_unit
         },
     }
 

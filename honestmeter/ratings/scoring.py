@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
 
 from honestmeter.instruments.cycle import add_months
 from honestmeter.tables import N_
 
-__all__ = ["DEFAULT_RULES", "Fact", "Grade", "Reason", "Rule", "RuleSet", "grade"]
+__all__ = ["DEFAULT_RULES", "Fact", "Grade", "Override", "Reason", "Rule", "RuleSet", "grade", "window_start"]
 
 MIN_SCORE, MAX_SCORE = 0, 100
 
@@ -31,6 +31,7 @@ class Rule:
     points: int  # per fact
     cap: int | None = None  # the most the rule adds (cap > 0) or subtracts (cap < 0) in total
     window_months: int | None = None  # None: counts while the fact is current (until ended_on)
+    repair_after_months: int | None = None  # credit repair may be applied for this long after the fact; None: never
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,14 @@ class RuleSet:
             "version": self.version,
             "base": self.base,
             "rules": [
-                {"code": r.code, "label": r.label, "points": r.points, "cap": r.cap, "window_months": r.window_months}
+                {
+                    "code": r.code,
+                    "label": r.label,
+                    "points": r.points,
+                    "cap": r.cap,
+                    "window_months": r.window_months,
+                    "repair_after_months": r.repair_after_months,
+                }
                 for r in self.rules
             ],
             "cutoffs": [{"grade": g, "min": m} for g, m in self.cutoffs],
@@ -113,7 +121,7 @@ def _int(value: object, where: str, *, optional: bool = False) -> Any:
 
 
 def _rule(raw: object, i: int) -> Rule:
-    data = _keys(raw, {"code", "label", "points", "cap", "window_months"}, f"rules[{i}]")
+    data = _keys(raw, {"code", "label", "points", "cap", "window_months", "repair_after_months"}, f"rules[{i}]")
     code, label = data["code"], data["label"]
     if not isinstance(code, str) or not code or not isinstance(label, str):
         raise ValueError(f"rules[{i}]: code and label must be non-empty text")
@@ -122,9 +130,12 @@ def _rule(raw: object, i: int) -> Rule:
     window = _int(data["window_months"], f"rules[{i}].window_months", optional=True)
     if window is not None and window <= 0:
         raise ValueError(f"rules[{i}] ({code}): window_months must be positive or null, got {window}")
+    repair = _int(data["repair_after_months"], f"rules[{i}].repair_after_months", optional=True)
+    if repair is not None and (repair < 0 or points > 0):
+        raise ValueError(f"rules[{i}] ({code}): repair_after_months must be >= 0, and only on deductions")
     if cap is not None and (cap == 0 or (cap > 0) != (points > 0)):
         raise ValueError(f"rules[{i}] ({code}): cap {cap} must be non-zero and have the sign of points {points}")
-    return Rule(code=code, label=label, points=points, cap=cap, window_months=window)
+    return Rule(code=code, label=label, points=points, cap=cap, window_months=window, repair_after_months=repair)
 
 
 def _cutoff(raw: object, i: int) -> tuple[str, int]:
@@ -134,7 +145,11 @@ def _cutoff(raw: object, i: int) -> tuple[str, int]:
     return data["grade"], _int(data["min"], f"cutoffs[{i}].min")
 
 
-# DESIGN §6. Caps equal to the points on "state" rules (a valid commitment, a title, a listing) keep a duplicate
+# DESIGN §6. Repair periods (domain.md §4.3, §4.5): a penalty after 6 months of publicity (the penalty service
+# makes it 1 year for food, drug and special-equipment penalties); findings at the NDRC minimums, 3 months for a
+# general breach and 1 year for a serious one. Low fines and warnings expire on their own; a 09 ends when its
+# follow-up is closed, a listing when it is removed, an overdue instrument when it is verified.
+# Caps equal to the points on "state" rules (a valid commitment, a title, a listing) keep a duplicate
 # fact from counting twice; findings, penalties and complaints count once per occurrence.
 DEFAULT_RULES = RuleSet(
     version=1,
@@ -144,18 +159,18 @@ DEFAULT_RULES = RuleSet(
         Rule("model_unit", N_("诚信计量示范单位"), 10, cap=10),
         Rule("check_clean", N_("抽查未发现问题"), 3, cap=6, window_months=24),
         Rule("instruments_all_valid", N_("强制检定计量器具均在检定有效期内"), 2, cap=2),
-        Rule("result_02", N_("抽查发现问题经责令已改正"), -5, window_months=12),
+        Rule("result_02", N_("抽查发现问题经责令已改正"), -5, window_months=12, repair_after_months=3),
         Rule("result_09", N_("抽查发现问题待后续处理"), -10),
-        Rule("result_04", N_("不配合检查情节严重"), -20, window_months=36),
+        Rule("result_04", N_("不配合检查情节严重"), -20, window_months=36, repair_after_months=12),
         Rule("result_10_or_abnormal", N_("通过登记的住所无法联系或列入经营异常名录"), -15, cap=-15),
-        Rule("result_13", N_("未按规定公示应当公示的信息"), -10, window_months=12),
-        Rule("result_14", N_("公示信息隐瞒真实情况弄虚作假"), -20, window_months=36),
+        Rule("result_13", N_("未按规定公示应当公示的信息"), -10, window_months=12, repair_after_months=3),
+        Rule("result_14", N_("公示信息隐瞒真实情况弄虚作假"), -20, window_months=36, repair_after_months=12),
         Rule("instrument_overdue", N_("强制检定计量器具超期未检"), -3, cap=-15),
-        Rule("complaint_substantiated", N_("投诉经查属实"), -5, window_months=12),
+        Rule("complaint_substantiated", N_("投诉经查属实"), -5, window_months=12, repair_after_months=3),
         Rule("penalty_warning", N_("行政处罚：警告"), 0, window_months=3),
-        Rule("penalty_low_fine", N_("行政处罚：较低数额罚款"), -10, window_months=3),
-        Rule("penalty_other", N_("行政处罚：其他"), -25, window_months=36),
-        Rule("cheating", N_("发现作弊装置或伪造数据"), -30, window_months=36),
+        Rule("penalty_low_fine", N_("行政处罚：通报批评或较低数额罚款"), -10, window_months=3),
+        Rule("penalty_other", N_("行政处罚：其他"), -25, window_months=36, repair_after_months=6),
+        Rule("cheating", N_("发现作弊装置或伪造数据"), -30, window_months=36, repair_after_months=12),
     ),
     cutoffs=(("A", 90), ("B", 75), ("C", 60), ("D", 0)),
     serious_list_grade="D",
@@ -181,12 +196,40 @@ class Reason:
 
 
 @dataclass(frozen=True)
+class Override:
+    """A list that set the grade: the message (translatable, with a %(grade)s placeholder) and the grade."""
+
+    message: str
+    grade: str
+
+    def text(self) -> str:
+        return self.message % {"grade": self.grade}
+
+
+SERIOUS_OVERRIDE = N_("列入严重违法失信名单，等级为 %(grade)s")
+ABNORMAL_OVERRIDE = N_("列入经营异常名录，等级最高为 %(grade)s")
+
+
+@dataclass(frozen=True)
 class Grade:
     score: int
     grade: str
     reasons: tuple[Reason, ...]
     rule_version: int
-    overrides: tuple[str, ...]
+    overrides: tuple[Override, ...]
+
+
+def window_start(today: date, months: int) -> date:
+    """The earliest `on` whose n-month window still covers `today`: a fact counts iff window_start <= on <= today.
+
+    `add_months` never decreases as `on` grows, so the facts still in their window are exactly those on or after
+    one day; set-based SQL compares with it instead of doing calendar arithmetic per row."""
+    guess = add_months(today, -months)
+    while add_months(guess, months) > today:  # month-end clamping can put the guess a few days late
+        guess -= timedelta(days=1)
+    while add_months(guess, months) <= today:
+        guess += timedelta(days=1)
+    return guess
 
 
 def _stops_on(fact: Fact, rule: Rule) -> date | None:
@@ -234,9 +277,9 @@ def grade(
     overrides = []
     if serious_listed:
         letter = rules.serious_list_grade
-        overrides.append(N_("列入严重违法失信名单，等级为 %(grade)s") % {"grade": letter})
+        overrides.append(Override(SERIOUS_OVERRIDE, letter))
     elif abnormal_listed:
         if order.index(letter) < order.index(rules.abnormal_list_best):
             letter = rules.abnormal_list_best
-        overrides.append(N_("列入经营异常名录，等级最高为 %(grade)s") % {"grade": rules.abnormal_list_best})
+        overrides.append(Override(ABNORMAL_OVERRIDE, rules.abnormal_list_best))
     return Grade(score, letter, tuple(reasons), rules.version, tuple(overrides))

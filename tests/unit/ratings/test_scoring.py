@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import copy
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from honestmeter.grading.scoring import DEFAULT_RULES, Fact, RuleSet, grade
+from honestmeter.ratings.scoring import DEFAULT_RULES, Fact, Rule, RuleSet, grade, window_start
 
 TODAY = date(2026, 6, 15)
 BASE = DEFAULT_RULES.base
@@ -192,7 +192,7 @@ def test_list_overrides(
     codes: tuple[str, ...], serious: bool, abnormal: bool, expected_grade: str, overrides: tuple[str, ...]
 ) -> None:
     result = grade(at_today(*codes), TODAY, serious_listed=serious, abnormal_listed=abnormal)
-    assert (result.grade, result.overrides) == (expected_grade, overrides)
+    assert (result.grade, tuple(o.text() for o in result.overrides)) == (expected_grade, overrides)
 
 
 def test_reasons_follow_the_table_order_with_counted_points() -> None:
@@ -305,3 +305,12 @@ def test_a_fact_moves_the_score_only_in_its_rules_direction(facts: list[Fact], e
         assert after >= before
     if points <= 0:
         assert after <= before
+
+
+@given(today=st.dates(date(2000, 1, 1), date(2100, 12, 31)), months=st.integers(1, 120), delta=st.integers(-70, 70))
+def test_window_start_agrees_with_the_window(today: date, months: int, delta: int) -> None:
+    """The SQL bound: a fact on `on` counts on `today` exactly when window_start(today) <= on <= today."""
+    on = today - timedelta(days=30 * months + delta)  # around the window's start, month ends included
+    rule = Rule("x", "x", -1, window_months=months)
+    counts = bool(grade([Fact("x", on)], today, RuleSet(1, 80, (rule,), (("A", 0),), "A", "A")).reasons)
+    assert counts == (window_start(today, months) <= on <= today)

@@ -1,0 +1,37 @@
+"""Metrology credit grading (计量信用分级, DESIGN §6): rules, facts, grades, penalties and credit repair."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from honestmeter.jobs.registry import JobSpec, register
+    from honestmeter.ledger.services import register_projection
+    from honestmeter.ratings import cli, grades, penalty_routes, repair_routes, rule_routes, rules
+
+    for bp in (rule_routes.bp, penalty_routes.bp, repair_routes.bp):
+        app.register_blueprint(bp)
+    app.cli.add_command(cli.grades_group)
+    register_projection(grades.RECORD_TYPE, grades.projection)
+    register_projection(rules.RECORD_TYPE, rules.projection)
+    register(
+        JobSpec(
+            id="ratings.recompute",
+            func="honestmeter.ratings.recompute:nightly",
+            trigger="cron",
+            # After commitments.expire (00:05), so a commitment that ran out yesterday no longer counts.
+            trigger_args={"hour": 1, "minute": 30},
+            description="计量信用等级每日重算",
+            run_at_start=True,
+        )
+    )
+    register(
+        JobSpec(
+            id="ratings.rules_watch",
+            func="honestmeter.ratings.recompute:rules_watch",
+            trigger="interval",
+            trigger_args={"minutes": 1},
+            description="新版评级规则发布后重算全部等级",
+        )
+    )
