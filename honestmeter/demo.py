@@ -38,7 +38,7 @@ from honestmeter.instruments.models import (
 )
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants import records as merchant_records
-from honestmeter.merchants import uscc
+from honestmeter.merchants import search, uscc
 from honestmeter.merchants.models import Merchant, MerchantStatus, Region
 
 BATCH = 5000
@@ -197,6 +197,7 @@ def _merchant_rows(
             {
                 "uscc": code,
                 "name": name,
+                "name_initials": search.name_initials(name),
                 "sector_code": sector,
                 "region_code": region,
                 "address": rng.choice(pools.addresses),

@@ -2,6 +2,7 @@
 
 from honestmeter.auth.models import User
 from honestmeter.commitments.models import Commitment, CommitmentTemplate
+from honestmeter.complaints.models import Complaint
 from honestmeter.inspections.models import (
     CheckItem,
     Draw,
@@ -13,6 +14,7 @@ from honestmeter.inspections.models import (
     Plan,
     RectificationOrder,
     Recusal,
+    ResultReply,
     Task,
     TaskInspector,
 )
@@ -36,6 +38,7 @@ __all__ = [
     "CheckItem",
     "Commitment",
     "CommitmentTemplate",
+    "Complaint",
     "CreditFact",
     "Draw",
     "EvidencePhoto",
@@ -62,6 +65,7 @@ __all__ = [
     "Plan",
     "RectificationOrder",
     "Recusal",
+    "ResultReply",
     "Region",
     "Reminder",
     "RepairRequest",

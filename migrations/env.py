@@ -7,6 +7,7 @@ from alembic import context
 from flask import current_app
 
 import honestmeter.models  # noqa: F401 — every table must be in the metadata for autogenerate
+from honestmeter.merchants.search import include_name
 
 config = context.config
 if config.config_file_name and not config.attributes.get("skip_logging_config"):
@@ -26,6 +27,7 @@ def _skip_empty_autogenerate(context, revision, directives):
 def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", _skip_empty_autogenerate)
+    conf_args.setdefault("include_name", include_name)  # search indexes the ORM cannot describe
     with db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             # A migration waiting on a lock held by live traffic must give up rather than stall the site.

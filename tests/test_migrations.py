@@ -15,6 +15,7 @@ from flask_migrate import downgrade, upgrade
 
 from honestmeter.app import MIGRATIONS_DIR
 from honestmeter.extensions import db
+from honestmeter.merchants.search import include_name
 from tests.conftest import empty_database, make_test_app
 
 
@@ -25,7 +26,7 @@ def script_directory() -> ScriptDirectory:
 
 
 def drift(connection: sa.Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True, "include_name": include_name})
     return list(compare_metadata(context, db.metadata))
 
 

@@ -351,3 +351,31 @@ class RectificationOrder(TimestampMixin, Base):
     task: Mapped[Task] = relationship(foreign_keys=[task_id])
     reinspection: Mapped[Task | None] = relationship(foreign_keys=[reinspection_task_id])
     merchant: Mapped[Merchant] = relationship()
+
+
+class ReplyStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for a regulator to vet it
+    APPROVED = "approved"  # shown beside the result
+    REJECTED = "rejected"  # not shown; the reason goes back to the merchant
+    WITHDRAWN = "withdrawn"  # replaced by a newer reply from the merchant
+
+
+class ResultReply(TimestampMixin, Base):
+    """The merchant's right of reply (domain.md §6, FHRS "right to reply"): its comment on a published result,
+    vetted by a regulator and then published beside it. Not a place to contest the finding (that is 行政复议)."""
+
+    __tablename__ = "result_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    merchant_id: Mapped[int] = mapped_column(sa.ForeignKey("merchants.id"), index=True)
+    body: Mapped[str] = mapped_column(sa.Text)
+    submitted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    submitted_at: Mapped[datetime]
+    status: Mapped[ReplyStatus] = mapped_column(default=ReplyStatus.PENDING, index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(sa.String(500))
+
+    task: Mapped[Task] = relationship()
+    merchant: Mapped[Merchant] = relationship()

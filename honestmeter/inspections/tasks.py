@@ -729,29 +729,51 @@ def assign_directed_task(
 ) -> Task:
     """A regulator orders a labelled directed check (定向检查 / 投诉举报核查) of one merchant."""
     with unit_of_work(db.session):
-        if kind not in DIRECTED_KINDS:
-            raise ValidationFailed(N_("请选择定向检查或投诉举报核查"), field="kind")
-        merchant = db.session.scalar(sa.select(Merchant).where(Merchant.uscc == uscc.strip().upper()))
-        if merchant is None:
-            raise ValidationFailed(N_("检查对象名录中没有该统一社会信用代码"), field="uscc")
-        codes = list(dict.fromkeys(item_codes))
-        if not codes:
-            raise ValidationFailed(N_("请至少选择一项检查事项"), field="item_codes")
-        known = set(db.session.scalars(sa.select(CheckItem.code).where(CheckItem.code.in_(codes), CheckItem.active)))
-        if known != set(codes):
-            raise ValidationFailed(N_("检查事项不存在或已停用"), field="item_codes")
-        reason = reason.strip()
-        if not reason:
-            raise ValidationFailed(N_("请填写检查原因"), field="reason")
-        if due_date is not None and due_date < clock.today():
-            raise ValidationFailed(N_("完成期限不能早于今天"), field="due_date")
-        return create_task(
+        return order_directed_task(
             kind=kind,
-            merchant_id=merchant.id,
+            uscc=uscc,
             inspector_ids=inspector_ids,
-            item_codes=codes,
-            authority=str(current_app.config.get("AUTHORITY_NAME") or ""),
-            reason=reason[:500],
+            item_codes=item_codes,
             due_date=due_date,
-            created_by=by,
+            reason=reason,
+            by=by,
         )
+
+
+def order_directed_task(
+    *,
+    kind: TaskKind,
+    uscc: str,
+    inspector_ids: Sequence[int],
+    item_codes: Sequence[str],
+    due_date: date | None,
+    reason: str,
+    by: User,
+) -> Task:
+    """`assign_directed_task` inside the caller's transaction (a complaint opens one as part of its triage)."""
+    if kind not in DIRECTED_KINDS:
+        raise ValidationFailed(N_("请选择定向检查或投诉举报核查"), field="kind")
+    merchant = db.session.scalar(sa.select(Merchant).where(Merchant.uscc == uscc.strip().upper()))
+    if merchant is None:
+        raise ValidationFailed(N_("检查对象名录中没有该统一社会信用代码"), field="uscc")
+    codes = list(dict.fromkeys(item_codes))
+    if not codes:
+        raise ValidationFailed(N_("请至少选择一项检查事项"), field="item_codes")
+    known = set(db.session.scalars(sa.select(CheckItem.code).where(CheckItem.code.in_(codes), CheckItem.active)))
+    if known != set(codes):
+        raise ValidationFailed(N_("检查事项不存在或已停用"), field="item_codes")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(N_("请填写检查原因"), field="reason")
+    if due_date is not None and due_date < clock.today():
+        raise ValidationFailed(N_("完成期限不能早于今天"), field="due_date")
+    return create_task(
+        kind=kind,
+        merchant_id=merchant.id,
+        inspector_ids=inspector_ids,
+        item_codes=codes,
+        authority=str(current_app.config.get("AUTHORITY_NAME") or ""),
+        reason=reason[:500],
+        due_date=due_date,
+        created_by=by,
+    )

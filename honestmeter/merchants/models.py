@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from honestmeter.db import Base, TimestampMixin
 
@@ -58,6 +58,8 @@ class Merchant(TimestampMixin, Base):
     uscc_override: Mapped[bool] = mapped_column(default=False)
     uscc_override_reason: Mapped[str | None] = mapped_column(sa.String(300))
     name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    # Pinyin initials of the name (新洲超市 → xzcs) for search; kept in step with `name` by _name_set.
+    name_initials: Mapped[str | None] = mapped_column(sa.String(200), index=True)
     sector_code: Mapped[str] = mapped_column(sa.ForeignKey("sectors.code"), index=True)
     region_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"), index=True)
     address: Mapped[str] = mapped_column(sa.String(300))
@@ -76,6 +78,13 @@ class Merchant(TimestampMixin, Base):
     region: Mapped[Region] = relationship(lazy="joined")
     users: Mapped[list[User]] = relationship(back_populates="merchant")
     instruments: Mapped[list[Instrument]] = relationship(back_populates="merchant")
+
+    @validates("name")
+    def _name_set(self, key: str, name: str) -> str:
+        from honestmeter.merchants.search import name_initials  # search imports this module
+
+        self.name_initials = name_initials(name)
+        return name
 
 
 class ChangeStatus(enum.StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from honestmeter.extensions import db
+from honestmeter.merchants import search
 from honestmeter.merchants.models import Merchant, Region, Sector
 
 
@@ -27,22 +28,10 @@ def region_choices() -> list[tuple[str, str, str]]:
     return [(code, name, pname or "") for code, name, pname in rows]
 
 
-def search_stmt(q: str = "", sector: str = "", region: str = "") -> sa.Select[tuple[Merchant]]:
-    """Directory search by name fragment or USCC prefix, optionally by sector and region prefix."""
-    stmt = sa.select(Merchant)
-    q = q.strip()
-    if q:
-        stmt = stmt.where(
-            sa.or_(
-                Merchant.name.contains(q, autoescape=True),
-                Merchant.uscc.startswith(q.upper(), autoescape=True),
-            )
-        )
-    if sector:
-        stmt = stmt.where(Merchant.sector_code == sector)
-    if region:
-        stmt = stmt.where(Merchant.region_code.startswith(region_prefix(region)))
-    return stmt.order_by(Merchant.name, Merchant.id)
+def search_stmt(q: str = "", sector: str = "", region: str = "", grade: str = "") -> sa.Select[tuple[Merchant]]:
+    """Directory search by name fragment, USCC prefix or pinyin initials, optionally by sector, region (any level)
+    and grade (the caller decides whether a grade filter may be offered); see honestmeter.merchants.search."""
+    return search.search_stmt(q, sector, region_prefix(region) if region else "", grade)
 
 
 def region_prefix(code: str) -> str:

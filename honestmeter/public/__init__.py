@@ -6,6 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from honestmeter.public import stats_routes
     from honestmeter.public.routes import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(stats_routes.bp)

@@ -7,10 +7,10 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from honestmeter.merchants import queries as merchant_queries
+from honestmeter.merchants import search
 from honestmeter.public import queries
 from honestmeter.ratings import grades
 from honestmeter.security import public, safe_next
-from honestmeter.web import paginate
 
 bp = Blueprint("public", __name__)
 
@@ -18,18 +18,29 @@ bp = Blueprint("public", __name__)
 @bp.route("/")
 @public
 def home() -> Any:
-    q = request.args.get("q", "").strip()
-    sector = request.args.get("sector", "")
+    args = request.args
+    q = args.get("q", "").strip()[: search.MAX_QUERY]
+    sector = args.get("sector", "")
+    region = args.get("region", "")
+    region = region if len(region) == 6 and region.isascii() and region.isdigit() else ""
+    grades_public = grades.grades_public()
+    grade = args.get("grade", "") if grades_public else ""  # no filtering by a grade the public may not see
+    grade = grade if grade in search.GRADES else ""
     page = None
-    if q or sector:
-        page = paginate(merchant_queries.search_stmt(q, sector), request.args.get("page", 1, type=int))
+    if q or sector or region or grade:
+        stmt = merchant_queries.search_stmt(q, sector, region, grade)
+        page = search.page_of(stmt, args.get("page", 1, type=int))
     return render_template(
         "public/home.html",
         q=q,
         sector=sector,
+        region=region,
+        grade=grade,
         page=page,
         sectors=merchant_queries.sector_choices(),
-        grades_public=grades.grades_public(),
+        regions=merchant_queries.region_choices(),
+        grades=search.GRADES,
+        grades_public=grades_public,
     )
 
 
