@@ -26,7 +26,9 @@ def script_directory() -> ScriptDirectory:
 
 
 def drift(connection: sa.Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True, "include_name": include_name})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "compare_server_default": True, "include_name": include_name}
+    )
     return list(compare_metadata(context, db.metadata))
 
 
