@@ -88,6 +88,7 @@ def register_domains(app: Flask) -> None:
     from honestmeter import (
         auth,
         commitments,
+        complaints,
         console,
         inspections,
         instruments,
@@ -110,6 +111,7 @@ def register_domains(app: Flask) -> None:
         inspections,
         lists,
         ratings,
+        complaints,
         notices,
         reminders,
         console,

@@ -75,6 +75,7 @@ class Complaint(TimestampMixin, Base):
     decision_reasons: Mapped[str | None] = mapped_column(sa.Text)  # shown to the reporter; public if substantiated
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    authority: Mapped[str | None] = mapped_column(sa.String(200))  # the deciding authority, as published
     # 举报奖励, where local rules allow (config REPORT_REWARD_MAX > 0): only for a substantiated complaint whose
     # reporter asked for it and left a way to be reached.
     reward_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))

@@ -48,6 +48,7 @@ def upgrade():
     sa.Column('decision_reasons', sa.Text(), nullable=True),
     sa.Column('decided_at', sa.DateTime(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('authority', sa.String(length=200), nullable=True),
     sa.Column('reward_amount', sa.Numeric(precision=12, scale=2), nullable=True),
     sa.Column('reward_note', sa.String(length=500), nullable=True),
     sa.Column('reward_decided_at', sa.DateTime(), nullable=True),

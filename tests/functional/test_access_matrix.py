@@ -71,6 +71,7 @@ def world() -> dict[str, Any]:
             "notice_id": 10**6,
             "penalty_id": 10**6,
             "repair_id": 10**6,
+            "complaint_id": 10**6,
             "version": 10**6,  # rule table version
             "kind": "abnormal",  # list kind: abnormal | serious | model_unit
         },

@@ -1,0 +1,360 @@
+"""投诉举报 pages: the public form and tracking, the regulator's triage, the handler's verification.
+
+The reporter's contact details appear only on the regulator's and the handler's pages; inspectors who only do the
+on-site check see the complaint without them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from honestmeter import attachments
+from honestmeter.complaints import services
+from honestmeter.complaints.forms import AssignForm, CheckForm, ComplaintForm, DecideForm, RewardForm, VerifyForm
+from honestmeter.complaints.models import Complaint, ComplaintCategory, ComplaintStatus
+from honestmeter.errors import DomainError, NotFound
+from honestmeter.extensions import limiter
+from honestmeter.inspections import tasks
+from honestmeter.instruments import scans
+from honestmeter.merchants.queries import find_by_uscc
+from honestmeter.security import admin_required, inspector_required, public
+from honestmeter.web import choices, paginate, show_error
+
+bp = Blueprint("complaints", __name__)
+SHA256 = re.compile(r"[0-9a-f]{64}")
+PHOTO_ACCEPT = "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf"
+CODE_KEY = "complaint_code"
+
+
+def complaint_limit() -> str:
+    return str(current_app.config["COMPLAINT_RATE_LIMIT"])
+
+
+def tracking_limit() -> str:
+    return str(current_app.config["TRACKING_RATE_LIMIT"])
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "category_labels": services.CATEGORY_LABELS,
+        "status_labels": services.STATUS_LABELS,
+        "display_code": services.display_code,
+    }
+
+
+def _uploads(field_name: str) -> list[attachments.Upload]:
+    return [
+        attachments.Upload(f.read(attachments.limit() + 1), f.filename or "")
+        for f in request.files.getlist(field_name)
+        if f and (f.filename or "")
+    ]
+
+
+def _photo(item: Complaint, sha256: str) -> Any:
+    if not SHA256.fullmatch(sha256):
+        abort(404)
+    try:
+        return attachments.send(services.photo(item, sha256))
+    except NotFound:
+        abort(404)
+
+
+# ---------------------------------------------------------------- the public
+
+
+@bp.route("/complaints", methods=["GET", "POST"])
+@limiter.limit(complaint_limit, methods=["POST"])
+@public
+def new() -> Any:
+    form = ComplaintForm()
+    if request.method == "GET":
+        merchant = find_by_uscc(request.args.get("uscc", "")[:18])
+        if merchant is not None:
+            form.merchant.data = merchant.uscc
+    if form.validate_on_submit():
+        if form.website.data:  # the honeypot: no person sees that field
+            abort(400)
+        try:
+            created = services.submit(
+                services.NewComplaint(
+                    category=form.category.data or "",
+                    description=form.description.data or "",
+                    merchant=form.merchant.data or "",
+                    place=form.place.data or "",
+                    happened_on=form.happened_on.data,
+                    contact_name=form.contact_name.data or "",
+                    contact_phone=form.contact_phone.data or "",
+                    contact_email=form.contact_email.data or "",
+                    wants_reward=bool(form.wants_reward.data),
+                    photos=_uploads(form.photos.name),
+                )
+            )
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            session[CODE_KEY] = created.tracking_code
+            return redirect(url_for("complaints.submitted"))
+    named = find_by_uscc(form.merchant.data or "") if form.merchant.data else None
+    return render_template(
+        "complaints/new.html",
+        form=form,
+        named=named,
+        accept=PHOTO_ACCEPT,
+        limit=scans.human_size(attachments.limit()),
+        max_photos=services.MAX_PHOTOS,
+        rewards=services.reward_max() > 0,
+        **_labels(),
+    ), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/complaints/submitted")
+@public
+def submitted() -> Any:
+    """Shown once after filing (post/redirect/get): the code lives in the session until this page shows it."""
+    code = session.pop(CODE_KEY, None)
+    if not code:
+        return redirect(url_for("complaints.track"))
+    response = current_app.make_response(render_template("complaints/submitted.html", code=code, **_labels()))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/complaints/track")
+@limiter.limit(tracking_limit)
+@public
+def track() -> Any:
+    raw = request.args.get("code", "")[:40]
+    found = services.by_tracking_code(raw) if raw else None
+    status = services.public_status(found) if found is not None else None
+    response = current_app.make_response(
+        (
+            render_template("complaints/track.html", code=raw, status=status, **_labels()),
+            404 if raw and status is None else 200,
+        )
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------- regulators
+
+
+def _complaint(complaint_id: int) -> Complaint:
+    try:
+        return services.get(complaint_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/admin/complaints")
+@admin_required
+def queue() -> Any:
+    status = request.args.get("status", "")
+    status = status if status in {s.value for s in ComplaintStatus} else ""
+    category = request.args.get("category", "")
+    category = category if category in {c.value for c in ComplaintCategory} else ""
+    page = paginate(services.queue_stmt(status, category), request.args.get("page", 1, type=int), per_page=50)
+    return render_template(
+        "complaints/queue.html",
+        page=page,
+        status=status,
+        category=category,
+        open_count=services.open_count(),
+        **_labels(),
+    )
+
+
+def _check_form(form: CheckForm | None = None) -> CheckForm:
+    form = form or CheckForm()
+    people: list[tuple[Any, str]] = [
+        (i.id, f"{i.name}（{i.badge_number}，{i.region.name}）") for i in tasks.active_inspectors()
+    ]
+    form.inspector_ids.choices = choices(people)
+    form.item_codes.choices = choices([(i.code, f"{i.code} {i.name}") for i in tasks.active_check_items()])
+    return form
+
+
+def _assign_form(item: Complaint, form: AssignForm | None = None) -> AssignForm:
+    form = form or AssignForm(handler_id=item.handler_id, uscc=item.merchant.uscc if item.merchant is not None else "")
+    form.handler_id.choices = choices(
+        [(i.id, f"{i.name}（{i.badge_number}，{i.region.name}）") for i in tasks.active_inspectors()]
+    )
+    return form
+
+
+def _detail(item: Complaint, status_code: int = 200, **forms: Any) -> Any:
+    return render_template(
+        "complaints/detail.html",
+        item=item,
+        admin=True,
+        show_contact=True,
+        assign_form=forms.get("assign_form") or _assign_form(item),
+        check_form=forms.get("check_form") or _check_form(),
+        verify_form=forms.get("verify_form") or VerifyForm(verification=item.verification),
+        decide_form=forms.get("decide_form") or DecideForm(),
+        reward_form=forms.get("reward_form") or RewardForm(),
+        reward_eligible=services.reward_eligible(item),
+        reward_max=services.reward_max(),
+        photo_endpoint="complaints.admin_photo",
+        **_labels(),
+    ), status_code
+
+
+@bp.route("/admin/complaints/<int:complaint_id>")
+@admin_required
+def detail(complaint_id: int) -> Any:
+    return _detail(_complaint(complaint_id))
+
+
+@bp.route("/admin/complaints/<int:complaint_id>/assign", methods=["POST"])
+@admin_required
+def assign(complaint_id: int) -> Any:
+    item = _complaint(complaint_id)
+    form = _assign_form(item, AssignForm())
+    if form.validate_on_submit():
+        try:
+            services.assign(item.id, handler_id=form.handler_id.data, uscc=form.uscc.data or "", by=current_user)
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("已指派承办人"), "success")
+            return redirect(url_for("complaints.detail", complaint_id=item.id))
+    return _detail(item, 422, assign_form=form)
+
+
+@bp.route("/admin/complaints/<int:complaint_id>/check", methods=["POST"])
+@admin_required
+def open_check(complaint_id: int) -> Any:
+    item = _complaint(complaint_id)
+    form = _check_form(CheckForm())
+    if form.validate_on_submit():
+        try:
+            task = services.open_check(
+                item.id,
+                inspector_ids=form.inspector_ids.data or [],
+                item_codes=form.item_codes.data or [],
+                due_date=form.due_date.data,
+                by=current_user,
+            )
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("已发起投诉举报核查任务 #%(id)s", id=task.id), "success")
+            return redirect(url_for("complaints.detail", complaint_id=item.id))
+    return _detail(item, 422, check_form=form)
+
+
+@bp.route("/admin/complaints/<int:complaint_id>/verify", methods=["POST"])
+@admin_required
+def verify(complaint_id: int) -> Any:
+    item = _complaint(complaint_id)
+    form = VerifyForm()
+    if form.validate_on_submit():
+        try:
+            services.record_verification(item.id, text=form.verification.data or "", by=current_user)
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("已保存核查情况"), "success")
+            return redirect(url_for("complaints.detail", complaint_id=item.id))
+    return _detail(item, 422, verify_form=form)
+
+
+@bp.route("/admin/complaints/<int:complaint_id>/decide", methods=["POST"])
+@admin_required
+def decide(complaint_id: int) -> Any:
+    item = _complaint(complaint_id)
+    form = DecideForm()
+    if form.validate_on_submit():
+        try:
+            services.decide(
+                item.id,
+                substantiated=form.outcome.data == "substantiated",
+                reasons=form.reasons.data or "",
+                by=current_user,
+            )
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("已办结"), "success")
+            return redirect(url_for("complaints.detail", complaint_id=item.id))
+    return _detail(item, 422, decide_form=form)
+
+
+@bp.route("/admin/complaints/<int:complaint_id>/reward", methods=["POST"])
+@admin_required
+def reward(complaint_id: int) -> Any:
+    item = _complaint(complaint_id)
+    form = RewardForm()
+    if form.validate_on_submit():
+        try:
+            services.decide_reward(item.id, amount=form.amount.data or "", note=form.note.data or "", by=current_user)
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("已作出举报奖励决定"), "success")
+            return redirect(url_for("complaints.detail", complaint_id=item.id))
+    return _detail(item, 422, reward_form=form)
+
+
+@bp.route("/admin/complaints/<int:complaint_id>/photos/<sha256>")
+@admin_required
+def admin_photo(complaint_id: int, sha256: str) -> Any:
+    return _photo(_complaint(complaint_id), sha256)
+
+
+# ---------------------------------------------------------------- inspectors
+
+
+def _handled(complaint_id: int) -> Complaint:
+    try:
+        return services.for_inspector(complaint_id, current_user)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/inspector/complaints")
+@inspector_required
+def inspector_list() -> Any:
+    page = paginate(services.handled_by_stmt(current_user), request.args.get("page", 1, type=int), per_page=50)
+    return render_template("complaints/inspector_list.html", page=page, **_labels())
+
+
+@bp.route("/inspector/complaints/<int:complaint_id>", methods=["GET", "POST"])
+@inspector_required
+def inspector_detail(complaint_id: int) -> Any:
+    item = _handled(complaint_id)
+    handler = services.is_handler(item, current_user)
+    form = VerifyForm() if request.method == "POST" else VerifyForm(verification=item.verification)
+    if request.method == "POST":
+        if not handler:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                services.record_verification(item.id, text=form.verification.data or "", by=current_user)
+            except DomainError as err:
+                show_error(form, err)
+            else:
+                flash(_("已保存核查情况"), "success")
+                return redirect(url_for("complaints.inspector_detail", complaint_id=item.id))
+    return render_template(
+        "complaints/detail.html",
+        item=item,
+        admin=False,
+        show_contact=handler,
+        handler=handler,
+        verify_form=form,
+        photo_endpoint="complaints.inspector_photo",
+        **_labels(),
+    ), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/inspector/complaints/<int:complaint_id>/photos/<sha256>")
+@inspector_required
+def inspector_photo(complaint_id: int, sha256: str) -> Any:
+    return _photo(_handled(complaint_id), sha256)
