@@ -6,10 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from honestmeter.inspections import plan_routes, result_routes, routes, task_routes, workdays
+    from honestmeter.inspections import plan_routes, reply_routes, result_routes, routes, task_routes, workdays
     from honestmeter.jobs.registry import JobSpec, register
 
-    for module in (routes, plan_routes, task_routes, result_routes):
+    for module in (routes, plan_routes, task_routes, result_routes, reply_routes):
         app.register_blueprint(module.bp)
     # Deadlines in a year chinese-calendar has no data for are counted Monday–Friday: pages flag them.
     app.add_template_global(lambda d: workdays.covered(d.year), "holidays_known")

@@ -29,7 +29,6 @@ from honestmeter.inspections import result_records, workdays
 from honestmeter.inspections.models import CheckItem, FollowUp, Plan, Task, TaskKind, TaskStatus
 from honestmeter.inspections.results import ABNORMAL_LISTING
 from honestmeter.ledger import services as ledger
-from honestmeter.ledger.models import LedgerEntry
 from honestmeter.lists import services as lists
 from honestmeter.ratings import facts as credit_facts
 from honestmeter.ratings import grades
@@ -150,25 +149,10 @@ def published_for_merchant(merchant_id: int) -> list[PublishedResult]:
     tasks = db.session.scalars(
         published_stmt().where(Task.merchant_id == merchant_id).order_by(None).order_by(Task.published_at.desc())
     ).all()
-    leaves = _latest_leaves(result_records.RESULT_TYPE, [str(t.id) for t in tasks])
+    leaves = ledger.latest_leaf_hashes(result_records.RESULT_TYPE, [str(t.id) for t in tasks])
     rows = [PublishedResult(t, leaves.get(str(t.id))) for t in tasks]
     rows.sort(key=lambda r: r.task.finding.checked_on if r.task.finding else date.min, reverse=True)
     return rows
-
-
-def _latest_leaves(record_type: str, ids: Sequence[str]) -> dict[str, str]:
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(LedgerEntry.record_id, LedgerEntry.version, LedgerEntry.leaf_hash).where(
-            LedgerEntry.record_type == record_type, LedgerEntry.record_id.in_(list(ids))
-        )
-    ).all()
-    newest: dict[str, tuple[int, bytes]] = {}
-    for record_id, version, leaf in rows:
-        if record_id not in newest or version > newest[record_id][0]:
-            newest[record_id] = (version, leaf)
-    return {rid: leaf.hex() for rid, (_, leaf) in newest.items()}
 
 
 # ---------------------------------------------------------------- publishing

@@ -195,6 +195,22 @@ def latest_record(record_type: str, record_id: str) -> LedgerEntry | None:
     ).first()
 
 
+def latest_leaf_hashes(record_type: str, ids: Sequence[str]) -> dict[str, str]:
+    """record id → hex leaf hash of its newest version, for many ids of one type (the verify links of a page)."""
+    newest: dict[str, tuple[int, bytes]] = {}
+    id_list = sorted(set(ids))
+    for start in range(0, len(id_list), 500):
+        rows = db.session.execute(
+            sa.select(LedgerEntry.record_id, LedgerEntry.version, LedgerEntry.leaf_hash).where(
+                LedgerEntry.record_type == record_type, LedgerEntry.record_id.in_(id_list[start : start + 500])
+            )
+        )
+        for record_id, version, leaf in rows:
+            if record_id not in newest or version > newest[record_id][0]:
+                newest[record_id] = (version, leaf)
+    return {rid: leaf.hex() for rid, (_, leaf) in newest.items()}
+
+
 def _getter(needed: set[tuple[int, int]]) -> merkle.NodeGetter:
     """Fetch exactly the nodes a proof needs, in two queries at most (leaves and inner nodes)."""
     found: dict[tuple[int, int], bytes] = {}

@@ -75,9 +75,7 @@ def file_one(client: FlaskClient, data: dict[str, object]) -> str:
     return found.group(1)
 
 
-def test_a_complaint_is_filed_and_followed_with_its_tracking_code(
-    client: FlaskClient, merchant: Merchant
-) -> None:
+def test_a_complaint_is_filed_and_followed_with_its_tracking_code(client: FlaskClient, merchant: Merchant) -> None:
     code = file_one(client, form(merchant, photos=[(io.BytesIO(PNG), "秤.png")]))
     complaint = db.session.scalar(sa.select(Complaint))
     assert complaint is not None
@@ -276,7 +274,9 @@ def test_tracking_codes_normalise_what_people_type() -> None:
 
 
 def test_the_regulator_sees_the_queue_and_the_reporter(admin: FlaskClient, merchant: Merchant) -> None:
-    services.submit(services.NewComplaint("other", "计价器跳字太快不正常", merchant=merchant.uscc, contact_phone="021-1234567"))
+    services.submit(
+        services.NewComplaint("other", "计价器跳字太快不正常", merchant=merchant.uscc, contact_phone="021-1234567")
+    )
     queue = admin.get("/admin/complaints").get_data(as_text=True)
     assert "诚信水果店" in queue and "已受理" in queue
     complaint = db.session.scalar(sa.select(Complaint))
