@@ -34,6 +34,8 @@ from flask import current_app
 
 from honestmeter import attachments, clock
 from honestmeter.auth.models import User
+from honestmeter.complaints import services as complaint_services
+from honestmeter.complaints.models import Complaint
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
@@ -125,12 +127,16 @@ def _counting(on: date, window_months: int | None, today: date) -> bool:
     return window_months is None or today < add_months(on, window_months)
 
 
-def _result_items(merchant_id: int, today: date, table: RuleSet) -> list[Item]:
+def _repairable_facts(
+    merchant_id: int, source: FactSource, today: date, table: RuleSet
+) -> dict[int, list[tuple[CreditFact, date]]]:
+    """The merchant's still-counting facts of `source` whose rule may be repaired, by source id, each with the day
+    from which it may be."""
     rows = db.session.scalars(
         sa.select(CreditFact)
         .where(
             CreditFact.merchant_id == merchant_id,
-            CreditFact.source == FactSource.RESULT,
+            CreditFact.source == source,
             CreditFact.ended_on.is_(None),
         )
         .order_by(CreditFact.source_id, CreditFact.rule)
@@ -144,10 +150,27 @@ def _result_items(merchant_id: int, today: date, table: RuleSet) -> list[Item]:
         if rule.repair_after_months is None or not _counting(fact.happened_on, rule.window_months, today):
             continue
         grouped.setdefault(fact.source_id, []).append((fact, add_months(fact.happened_on, rule.repair_after_months)))
+    return grouped
+
+
+def _fact_item(
+    target: RepairTarget, target_id: int, found: list[tuple[CreditFact, date]], title: str, summary: str
+) -> Item:
+    return Item(
+        target=target,
+        target_id=target_id,
+        title=title,
+        summary=summary,
+        since=min(f.happened_on for f, _ in found),
+        eligible_on=max(day for _, day in found),
+        rules=tuple(sorted({f.rule for f, _ in found})),
+    )
+
+
+def _result_items(merchant_id: int, today: date, table: RuleSet) -> list[Item]:
     items = []
-    for task_id, found in grouped.items():
+    for task_id, found in _repairable_facts(merchant_id, FactSource.RESULT, today, table).items():
         task = db.session.get(Task, task_id)
-        since = min(f.happened_on for f, _ in found)
         if task is not None and task.finding is not None:
             codes = "；".join(
                 result_codes.RESULT_CODES[c] for c in result_codes.validate_codes(task.finding.result_codes)
@@ -157,16 +180,19 @@ def _result_items(merchant_id: int, today: date, table: RuleSet) -> list[Item]:
             summary = f"{checked_on} · {task.authority} · #{task_id}"
         else:
             title, summary = f"抽查检查结果（任务 #{task_id}）", f"#{task_id}"
+        items.append(_fact_item(RepairTarget.RESULT, task_id, found, title, summary))
+    return items
+
+
+def _complaint_items(merchant_id: int, today: date, table: RuleSet) -> list[Item]:
+    items = []
+    for complaint_id, found in _repairable_facts(merchant_id, FactSource.COMPLAINT, today, table).items():
+        complaint = db.session.get(Complaint, complaint_id)
+        category = complaint_services.CATEGORY_LABELS[complaint.category] if complaint is not None else ""
+        day = min(f.happened_on for f, _ in found).isoformat()
+        title = f"投诉举报经查属实（办结日期{day}，问题类别：{category}，编号 #{complaint_id}）"
         items.append(
-            Item(
-                target=RepairTarget.RESULT,
-                target_id=task_id,
-                title=title,
-                summary=summary,
-                since=since,
-                eligible_on=max(day for _, day in found),
-                rules=tuple(sorted({f.rule for f, _ in found})),
-            )
+            _fact_item(RepairTarget.COMPLAINT, complaint_id, found, title, f"{day} · {category} · #{complaint_id}")
         )
     return items
 
@@ -254,7 +280,7 @@ def items_for(merchant_id: int, today: date | None = None) -> list[Item]:
     today = today or clock.today()
     table = rule_tables.current()
     found = _result_items(merchant_id, today, table) + _penalty_items(merchant_id, today, table)
-    found += _list_items(merchant_id)
+    found += _complaint_items(merchant_id, today, table) + _list_items(merchant_id)
     pending = _pending(merchant_id)
     found = [dataclasses.replace(i, pending=pending.get((i.target, i.target_id))) for i in found]
     return sorted(found, key=lambda i: (i.eligible_on, i.target.value, i.target_id))
@@ -399,11 +425,14 @@ def repaired_targets(merchant_id: int) -> set[tuple[str, int]]:
     return {(str(target), int(target_id)) for target, target_id in rows}
 
 
-def target_object(request: RepairRequest) -> Task | Penalty | ListEntry | None:
+def target_object(request: RepairRequest) -> Task | Penalty | ListEntry | Complaint | None:
     """The row the application is about (for the regulator's page)."""
-    model: Any = {RepairTarget.RESULT: Task, RepairTarget.PENALTY: Penalty, RepairTarget.LIST_ENTRY: ListEntry}.get(
-        request.target
-    )
+    model: Any = {
+        RepairTarget.RESULT: Task,
+        RepairTarget.PENALTY: Penalty,
+        RepairTarget.LIST_ENTRY: ListEntry,
+        RepairTarget.COMPLAINT: Complaint,
+    }.get(request.target)
     if model is None:
         return None
     found = db.session.get(model, request.target_id)
@@ -485,6 +514,8 @@ def _end_target(request: RepairRequest, item: Item, by: User, today: date) -> No
         facts.end(FactSource.PENALTY, request.target_id, today, END_REASON)
     elif request.target == RepairTarget.RESULT:
         facts.end(FactSource.RESULT, request.target_id, today, END_REASON, rules=item.rules)
+    elif request.target == RepairTarget.COMPLAINT:
+        facts.end(FactSource.COMPLAINT, request.target_id, today, END_REASON, rules=item.rules)
     elif request.target == RepairTarget.LIST_ENTRY:
         entry = db.session.get(ListEntry, request.target_id)
         if entry is None:  # never: it is one of the merchant's repairable items

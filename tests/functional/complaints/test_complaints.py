@@ -282,3 +282,31 @@ def test_the_regulator_sees_the_queue_and_the_reporter(admin: FlaskClient, merch
     complaint = db.session.scalar(sa.select(Complaint))
     assert complaint is not None
     assert "021-1234567" in admin.get(f"/admin/complaints/{complaint.id}").get_data(as_text=True)
+
+
+def test_a_substantiated_complaint_can_be_repaired_after_three_months(merchant: Merchant) -> None:
+    from honestmeter.ratings import repairs
+    from honestmeter.ratings.models import RepairTarget
+
+    admin = UserFactory()
+    complaint = assigned(merchant)
+    services.record_verification(complaint.id, text="属实", by=admin)
+    services.decide(complaint.id, substantiated=True, reasons="净含量标注不规范属实", by=admin)
+    item = next(i for i in repairs.items_for(merchant.id) if i.target == RepairTarget.COMPLAINT)
+    assert item.target_id == complaint.id and item.rules == ("complaint_substantiated",)
+    assert item.eligible_on.isoformat() == "2027-02-23" and not item.eligible(clock.today())
+    user = UserFactory(merchant_user=True, merchant=merchant)
+    with clock.frozen(datetime(2027, 3, 1, 2, tzinfo=UTC)):
+        request = repairs.apply(
+            merchant_id=merchant.id,
+            by=user,
+            target="complaint",
+            target_id=complaint.id,
+            statement="已更换合格的标签",
+            signer_name="张三",
+            signer_title="店主",
+            evidence=[repairs.attachments.Upload(PNG, "标签.png")],
+        )
+        repairs.approve(request.id, admin)
+    fact = db.session.scalar(sa.select(CreditFact).where(CreditFact.source == FactSource.COMPLAINT))
+    assert fact is not None and fact.ended_on is not None
