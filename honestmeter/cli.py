@@ -168,6 +168,7 @@ def demo_data(count: int, seed: int, if_empty: bool) -> None:
     if if_empty and demo.has_merchants():
         click.echo("demo-data: database already has merchants; nothing to do")
         return
+    from honestmeter.complaints import demo as complaints
     from honestmeter.inspections import demo as campaigns
     from honestmeter.ledger import anchoring
     from honestmeter.ledger.chain import ChainError
@@ -183,6 +184,7 @@ def demo_data(count: int, seed: int, if_empty: bool) -> None:
 
     summary.update(campaigns.generate(seed=seed, authority=current_app.config["AUTHORITY_NAME"], anchor=anchor))
     summary.update(credit.generate(seed=seed, authority=current_app.config["AUTHORITY_NAME"]))
+    summary.update(complaints.generate(seed=seed))
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
     anchor()

@@ -11,6 +11,8 @@ from flask import Flask
 from honestmeter import clock, demo
 from honestmeter.auth import services as auth_services
 from honestmeter.auth.models import AccountStatus, Role, User
+from honestmeter.complaints import services as complaint_services
+from honestmeter.complaints.models import Complaint, ComplaintStatus
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Inspector
 from honestmeter.instruments.models import Instrument
@@ -63,6 +65,9 @@ def test_demo_data_fills_every_role_and_documented_passwords_work(app: Flask) ->
     assert auth_services.authenticate("merchant01", demo.MERCHANT_PASSWORD).role is Role.MERCHANT
     pending = db.session.scalar(sa.select(sa.func.count(User.id)).where(User.status == AccountStatus.PENDING))
     assert pending == demo.PENDING_ACCOUNTS
+    # Complaints in every state, one of them followable with the code the README gives.
+    assert set(db.session.scalars(sa.select(Complaint.status).distinct())) == set(ComplaintStatus)
+    assert complaint_services.by_tracking_code("TS-2026-DEMA-0001") is not None
 
     code, output = run(app, "demo-data", "--if-empty")
     assert code == 0 and "nothing to do" in output
