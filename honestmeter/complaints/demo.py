@@ -47,9 +47,9 @@ def generate(*, seed: int) -> dict[str, int]:
     rng = random.Random(f"{seed}:complaints")
     query = sa.select(Merchant).where(Merchant.status == MerchantStatus.ACTIVE).order_by(Merchant.id).limit(200)
     merchants = list(db.session.scalars(query))
-    # merchant07's shop gets the substantiated complaint, so its portal shows the grade reason and repair date.
+    # merchant08's shop gets the substantiated complaint, so its portal shows the grade reason and repair date.
     own = db.session.scalar(
-        sa.select(Merchant).join(User, User.merchant_id == Merchant.id).where(User.username == "merchant07")
+        sa.select(Merchant).join(User, User.merchant_id == Merchant.id).where(User.username == "merchant08")
     )
     if len(merchants) < 8:
         return {"complaints": 0}
