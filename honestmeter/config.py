@@ -85,11 +85,14 @@ class Config:
     SERIOUS_LIST_REPAIR_MONTHS: int = 12  # early removal from 严重违法失信名单 after 1 year on it
     SERIOUS_LIST_YEARS: int = 3  # automatic removal
     MODEL_UNIT_VALID_MONTHS: int = 12  # 示范单位 titles are typically annual (domain.md §3.4)
+    STALE_INSPECTION_MONTHS: int = 24  # the public page flags a merchant not inspected for longer than this
     COMPLAINT_RATE_LIMIT: str = "5 per hour;20 per day"  # new complaints per address (form and API)
     TRACKING_RATE_LIMIT: str = "30 per minute"  # tracking-code look-ups per address: codes cannot be guessed
     API_RATE_LIMIT: str = "120 per minute"  # open data API reads per address
     # 举报奖励: the most one reward may be (yuan); 0 turns rewards off where local rules have none.
     REPORT_REWARD_MAX: int = 5_000
+    # Rendered public merchant pages kept per process (public/page_cache.py); None: 2,000, or 0 when testing.
+    PUBLIC_PAGE_CACHE_SIZE: int | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(default_factory=lambda: {"pool_pre_ping": True})
     TESTING: bool = False
     WTF_CSRF_ENABLED: bool = True
@@ -132,10 +135,14 @@ class Config:
             SERIOUS_LIST_REPAIR_MONTHS=int(environ.get("SERIOUS_LIST_REPAIR_MONTHS", cls.SERIOUS_LIST_REPAIR_MONTHS)),
             SERIOUS_LIST_YEARS=int(environ.get("SERIOUS_LIST_YEARS", cls.SERIOUS_LIST_YEARS)),
             MODEL_UNIT_VALID_MONTHS=int(environ.get("MODEL_UNIT_VALID_MONTHS", cls.MODEL_UNIT_VALID_MONTHS)),
+            STALE_INSPECTION_MONTHS=int(environ.get("STALE_INSPECTION_MONTHS", cls.STALE_INSPECTION_MONTHS)),
             COMPLAINT_RATE_LIMIT=environ.get("COMPLAINT_RATE_LIMIT", cls.COMPLAINT_RATE_LIMIT),
             TRACKING_RATE_LIMIT=environ.get("TRACKING_RATE_LIMIT", cls.TRACKING_RATE_LIMIT),
             API_RATE_LIMIT=environ.get("API_RATE_LIMIT", cls.API_RATE_LIMIT),
             REPORT_REWARD_MAX=int(environ.get("REPORT_REWARD_MAX", cls.REPORT_REWARD_MAX)),
+            PUBLIC_PAGE_CACHE_SIZE=(
+                int(environ["PUBLIC_PAGE_CACHE_SIZE"]) if environ.get("PUBLIC_PAGE_CACHE_SIZE") else None
+            ),
             HONESTMETER_ENV=env,
             AUTO_APPROVE_MERCHANTS=_bool(environ.get("AUTO_APPROVE_MERCHANTS"), False),
             RATELIMIT_STORAGE_URI=environ.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from honestmeter.merchants import queries as merchant_queries
 from honestmeter.merchants import search
-from honestmeter.public import queries
+from honestmeter.public import page_cache, queries
 from honestmeter.ratings import grades
 from honestmeter.security import public, safe_next
 
@@ -50,7 +50,9 @@ def merchant(uscc: str) -> Any:
     found = merchant_queries.find_by_uscc(uscc)
     if found is None:
         abort(404)
-    return render_template("public/merchant.html", **queries.merchant_page(found))
+    return page_cache.cached_page(
+        found.uscc, lambda: render_template("public/merchant.html", **queries.merchant_page(found))
+    )
 
 
 @bp.route("/lang/<code>")

@@ -1,0 +1,75 @@
+"""The public merchant page cache: a hit while nothing public changed, a miss after any ledger append, never for
+signed-in people, and conditional requests answered with 304."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from honestmeter.extensions import db
+from honestmeter.ledger import services as ledger
+from honestmeter.merchants.models import Merchant
+from honestmeter.public import page_cache
+from tests.factories import PASSWORD, MerchantFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _cache_on(app: Flask) -> Iterator[None]:
+    app.config["PUBLIC_PAGE_CACHE_SIZE"] = 100
+    page_cache.clear()
+    yield
+    app.config["PUBLIC_PAGE_CACHE_SIZE"] = None
+    page_cache.clear()
+
+
+@pytest.fixture
+def merchant() -> Merchant:
+    return MerchantFactory(name="缓存测试商行")
+
+
+def rename(merchant: Merchant, name: str) -> None:
+    merchant.name = name  # a change outside the ledger: the cached page does not see it
+    db.session.flush()
+
+
+def test_a_page_is_served_from_the_cache_until_the_ledger_grows(client: FlaskClient, merchant: Merchant) -> None:
+    assert "缓存测试商行" in client.get(f"/merchants/{merchant.uscc}").get_data(as_text=True)
+    rename(merchant, "改名后的商行")
+    assert "缓存测试商行" in client.get(f"/merchants/{merchant.uscc}").get_data(as_text=True)  # a hit
+    ledger.append(ledger.Record("notice", "cache-test", {}))
+    assert "改名后的商行" in client.get(f"/merchants/{merchant.uscc}").get_data(as_text=True)  # the key moved on
+
+
+def test_languages_are_cached_apart(client: FlaskClient, merchant: Merchant) -> None:
+    chinese = client.get(f"/merchants/{merchant.uscc}").get_data(as_text=True)
+    english = client.get(f"/merchants/{merchant.uscc}?lang=en").get_data(as_text=True)
+    assert 'lang="zh-CN"' in chinese and 'lang="en"' in english
+
+
+def test_signed_in_people_never_get_a_cached_page(app: Flask, merchant: Merchant) -> None:
+    UserFactory(username="cache_admin")
+    visitor = app.test_client()
+    visitor.get(f"/merchants/{merchant.uscc}")
+    rename(merchant, "管理员看到的新名字")
+    admin = app.test_client()
+    assert admin.post("/login", data={"username": "cache_admin", "password": PASSWORD}).status_code == 302
+    response = admin.get(f"/merchants/{merchant.uscc}")
+    assert "管理员看到的新名字" in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_revalidation_costs_no_body(client: FlaskClient, merchant: Merchant) -> None:
+    first = client.get(f"/merchants/{merchant.uscc}")
+    assert first.headers["ETag"] and "Cookie" in first.headers["Vary"]
+    again = client.get(f"/merchants/{merchant.uscc}", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_off_when_the_size_is_zero(app: Flask, client: FlaskClient, merchant: Merchant) -> None:
+    app.config["PUBLIC_PAGE_CACHE_SIZE"] = 0
+    client.get(f"/merchants/{merchant.uscc}")
+    rename(merchant, "不缓存的新名字")
+    assert "不缓存的新名字" in client.get(f"/merchants/{merchant.uscc}").get_data(as_text=True)
