@@ -93,6 +93,7 @@ class Config:
     REPORT_REWARD_MAX: int = 5_000
     # Rendered public merchant pages kept per process (public/page_cache.py); None: 2,000, or 0 when testing.
     PUBLIC_PAGE_CACHE_SIZE: int | None = None
+    PUBLIC_PAGE_CACHE_SECONDS: int = 300  # and how long one is kept at most
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(default_factory=lambda: {"pool_pre_ping": True})
     TESTING: bool = False
     WTF_CSRF_ENABLED: bool = True
@@ -140,6 +141,7 @@ class Config:
             TRACKING_RATE_LIMIT=environ.get("TRACKING_RATE_LIMIT", cls.TRACKING_RATE_LIMIT),
             API_RATE_LIMIT=environ.get("API_RATE_LIMIT", cls.API_RATE_LIMIT),
             REPORT_REWARD_MAX=int(environ.get("REPORT_REWARD_MAX", cls.REPORT_REWARD_MAX)),
+            PUBLIC_PAGE_CACHE_SECONDS=int(environ.get("PUBLIC_PAGE_CACHE_SECONDS", cls.PUBLIC_PAGE_CACHE_SECONDS)),
             PUBLIC_PAGE_CACHE_SIZE=(
                 int(environ["PUBLIC_PAGE_CACHE_SIZE"]) if environ.get("PUBLIC_PAGE_CACHE_SIZE") else None
             ),
