@@ -170,6 +170,7 @@ def demo_data(count: int, seed: int, if_empty: bool) -> None:
         return
     from honestmeter.complaints import demo as complaints
     from honestmeter.inspections import demo as campaigns
+    from honestmeter.inspections import reply_demo
     from honestmeter.ledger import anchoring
     from honestmeter.ledger.chain import ChainError
     from honestmeter.ratings import demo as credit
@@ -184,6 +185,7 @@ def demo_data(count: int, seed: int, if_empty: bool) -> None:
 
     summary.update(campaigns.generate(seed=seed, authority=current_app.config["AUTHORITY_NAME"], anchor=anchor))
     summary.update(credit.generate(seed=seed, authority=current_app.config["AUTHORITY_NAME"]))
+    summary.update(reply_demo.generate(seed=seed))  # after the campaigns: it replies to published results
     summary.update(complaints.generate(seed=seed))
     for key, value in summary.items():
         click.echo(f"{key}: {value}")

@@ -169,21 +169,21 @@ def queue() -> Any:
     )
 
 
+def _people() -> list[tuple[Any, str]]:
+    """Active inspectors as choices (int values: the fields coerce the submitted ids to int)."""
+    return [(i.id, f"{i.name}（{i.badge_number}，{i.region.name}）") for i in tasks.active_inspectors()]
+
+
 def _check_form(form: CheckForm | None = None) -> CheckForm:
     form = form or CheckForm()
-    people: list[tuple[Any, str]] = [
-        (i.id, f"{i.name}（{i.badge_number}，{i.region.name}）") for i in tasks.active_inspectors()
-    ]
-    form.inspector_ids.choices = choices(people)
+    form.inspector_ids.choices = choices(_people())
     form.item_codes.choices = choices([(i.code, f"{i.code} {i.name}") for i in tasks.active_check_items()])
     return form
 
 
 def _assign_form(item: Complaint, form: AssignForm | None = None) -> AssignForm:
     form = form or AssignForm(handler_id=item.handler_id, uscc=item.merchant.uscc if item.merchant is not None else "")
-    form.handler_id.choices = choices(
-        [(i.id, f"{i.name}（{i.badge_number}，{i.region.name}）") for i in tasks.active_inspectors()]
-    )
+    form.handler_id.choices = choices(_people())
     return form
 
 

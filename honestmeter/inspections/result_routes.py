@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from honestmeter.errors import DomainError, NotFound
 from honestmeter.extensions import db
-from honestmeter.inspections import followup, publication, result_records, results
+from honestmeter.inspections import followup, publication, replies, result_records, results
 from honestmeter.inspections.models import FollowUp, Plan, RectificationOrder, Task, TaskStatus
 from honestmeter.inspections.result_forms import CloseFollowUpForm, OrderForm, PublishForm
 from honestmeter.lists.models import ListEntry
@@ -231,9 +231,12 @@ def _own_published(task_id: int) -> Task:
 @merchant_required
 def my_results() -> Any:
     merchant_id = current_user.merchant_id
+    published = publication.published_for_merchant(merchant_id)
     return render_template(
         "inspections/results/mine.html",
-        results=publication.published_for_merchant(merchant_id),
+        results=published,
+        replies=replies.latest_for(r.task.id for r in published),
+        reply_labels=replies.STATUS_LABELS,
         orders=followup.orders_for_merchant(merchant_id),
         labels=results.RESULT_CODES,
         kinds=result_records.KIND_LABELS,

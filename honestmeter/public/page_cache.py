@@ -90,4 +90,5 @@ def cached_page(uscc: str, render: Callable[[], str]) -> Response:
     if not current_user.is_authenticated:
         response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
         response.vary.add("Cookie")  # the language cookie picks the page's language
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
