@@ -49,7 +49,7 @@ def check_all(uploads: Sequence[Upload], *, max_files: int, missing: str) -> lis
     if not files:
         raise ValidationFailed(missing, field="evidence")
     if len(files) > max_files:
-        raise ValidationFailed(N_("证明材料最多 %(n)s 个文件") % {"n": max_files}, field="evidence")
+        raise ValidationFailed(N_("证明材料最多 %(n)s 个文件"), params={"n": max_files}, field="evidence")
     checked: dict[str, scans.Scan] = {}
     for upload in files:
         if upload.data and scans.sniff(upload.data) is None:

@@ -45,7 +45,7 @@ def describe(error: RowProblem) -> str:
 
 def show_error(form: FlaskForm | None, err: DomainError) -> None:
     """Put a service's error next to the field it names, or at the top of the page."""
-    message = gettext(err.message)
+    message = err.localized(gettext)
     if form is not None and err.field and err.field in form:
         form[err.field].errors = [*form[err.field].errors, message]
     else:

@@ -129,11 +129,11 @@ def _photos(uploads: Sequence[attachments.Upload]) -> list[dict[str, Any]]:
     if not given:
         return []
     if len(given) > MAX_PHOTOS:
-        raise ValidationFailed(N_("照片最多 %(n)s 张") % {"n": MAX_PHOTOS}, field="photos")
+        raise ValidationFailed(N_("照片最多 %(n)s 张"), params={"n": MAX_PHOTOS}, field="photos")
     try:
         checked = attachments.check_all(given, max_files=MAX_PHOTOS, missing="")
     except ValidationFailed as err:
-        raise ValidationFailed(err.message, field="photos") from err
+        raise ValidationFailed(err.msgid, field="photos", params=err.params) from err
     return attachments.store_all(checked)
 
 
@@ -152,9 +152,11 @@ def submit(entry: NewComplaint) -> Complaint:
     category = _category(entry.category)
     description = entry.description.strip()
     if len(description) < MIN_DESCRIPTION:
-        raise ValidationFailed(N_("请具体描述问题，至少 %(n)s 个字") % {"n": MIN_DESCRIPTION}, field="description")
+        raise ValidationFailed(
+            N_("请具体描述问题，至少 %(n)s 个字"), params={"n": MIN_DESCRIPTION}, field="description"
+        )
     if len(description) > MAX_DESCRIPTION:
-        raise ValidationFailed(N_("问题描述不能超过 %(n)s 个字") % {"n": MAX_DESCRIPTION}, field="description")
+        raise ValidationFailed(N_("问题描述不能超过 %(n)s 个字"), params={"n": MAX_DESCRIPTION}, field="description")
     merchant_id, merchant_name = _merchant_of(entry.merchant)
     if not merchant_name:
         raise ValidationFailed(N_("请填写被投诉的经营者名称或统一社会信用代码"), field="merchant")
@@ -343,7 +345,7 @@ def decide(complaint_id: int, *, substantiated: bool, reasons: str, by: User) ->
     if not reasons:
         raise ValidationFailed(N_("请填写处理意见及理由"), field="reasons")
     if len(reasons) > MAX_REASONS:
-        raise ValidationFailed(N_("处理意见不能超过 %(n)s 个字") % {"n": MAX_REASONS}, field="reasons")
+        raise ValidationFailed(N_("处理意见不能超过 %(n)s 个字"), params={"n": MAX_REASONS}, field="reasons")
     if substantiated and complaint.merchant_id is None:
         raise ValidationFailed(N_("经查属实的投诉举报须关联被投诉经营者"), field="reasons")
     with unit_of_work(db.session):
@@ -395,7 +397,7 @@ def decide_reward(complaint_id: int, *, amount: str, note: str, by: User) -> Com
     except (InvalidOperation, AttributeError):
         raise ValidationFailed(N_("请填写奖励金额（元）"), field="amount") from None
     if value < 0 or value > reward_max():
-        raise ValidationFailed(N_("奖励金额须在 0 至 %(max)s 元之间") % {"max": reward_max()}, field="amount")
+        raise ValidationFailed(N_("奖励金额须在 0 至 %(max)s 元之间"), params={"max": reward_max()}, field="amount")
     note = note.strip()
     if value == 0 and not note:
         raise ValidationFailed(N_("不予奖励须说明理由"), field="note")

@@ -81,7 +81,7 @@ def check(data: bytes, *, max_bytes: int) -> Photo:
     if not data:
         raise ValidationFailed(N_("请选择要上传的照片"), field="photo")
     if len(data) > max_bytes:
-        raise ValidationFailed(N_("照片超过 %(limit)s 的上限") % {"limit": human_size(max_bytes)}, field="photo")
+        raise ValidationFailed(N_("照片超过 %(limit)s 的上限"), params={"limit": human_size(max_bytes)}, field="photo")
     content_type = sniff(data)
     if content_type is None:
         raise ValidationFailed(N_("只能上传 JPEG、PNG、WebP 或 HEIC 格式的照片"), field="photo")

@@ -191,7 +191,7 @@ def _show(form: FindingForm | None, err: DomainError) -> None:
     if form is not None and err.field:
         for f in _fields(form):
             if f.name == err.field:
-                f.errors = [*f.errors, _(err.message)]
+                f.errors = [*f.errors, err.localized(_)]
                 flash(_("请修改标红的内容后再保存"), "error")
                 return
     show_error(form, err)

@@ -410,7 +410,7 @@ def _codes(codes: Sequence[str]) -> tuple[str, ...]:
     try:
         return results.validate_codes(codes)
     except ValidationFailed as err:
-        raise ValidationFailed(err.message, field="result_codes") from None
+        raise ValidationFailed(err.msgid, field="result_codes", params=err.params) from None
 
 
 def _item_results(task: Task, items: Sequence[ItemEntry]) -> dict[str, dict[str, str]]:
@@ -510,7 +510,7 @@ def _sample_row(n: int, e: SampleEntry) -> dict[str, Any]:
     try:
         actuals = parse_actuals(e.actuals)
     except ValueError as err:
-        raise ValidationFailed(N_("“%(value)s”不是数值") % {"value": err}, field=prefix + "actuals") from None
+        raise ValidationFailed(N_("“%(value)s”不是数值"), params={"value": err}, field=prefix + "actuals") from None
     if len(actuals) > MAX_PACKAGES:
         raise ValidationFailed(N_("一个样本最多 200 件"), field=prefix + "actuals")
     try:

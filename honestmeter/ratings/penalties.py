@@ -155,9 +155,9 @@ class Checked:
 def _text(value: str, field: str, limit: int, label: str) -> str:
     text = " ".join(value.split())
     if not text:
-        raise ValidationFailed(N_("请填写%(label)s") % {"label": label}, field=field)
+        raise ValidationFailed(N_("请填写%(label)s"), params={"label": label}, field=field)
     if len(text) > limit:
-        raise ValidationFailed(N_("%(label)s不能超过%(max)s个字") % {"label": label, "max": limit}, field=field)
+        raise ValidationFailed(N_("%(label)s不能超过%(max)s个字"), params={"label": label, "max": limit}, field=field)
     return text
 
 
@@ -182,7 +182,7 @@ def check(given: PenaltyFacts, *, thresholds: Thresholds | None = None, today: d
     merchant = find_merchant(given.uscc)
     decision_no = _text(given.decision_no, "decision_no", 100, "决定书文号")
     if decision_taken(decision_no):
-        raise ValidationFailed(N_("决定书文号 %(no)s 已登记") % {"no": decision_no}, field="decision_no")
+        raise ValidationFailed(N_("决定书文号 %(no)s 已登记"), params={"no": decision_no}, field="decision_no")
     violation = _text(given.violation_type, "violation_type", 200, "违法行为类型")
     content = _text(given.content, "content", 1000, "处罚内容")
     authority = _text(given.authority, "authority", 100, "决定机关")

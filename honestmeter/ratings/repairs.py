@@ -327,7 +327,7 @@ def apply(
     item = item_for(merchant_id, target, target_id, today)
     if not item.eligible(today):
         raise ValidationFailed(
-            N_("尚未到可申请信用修复的时间：自 %(day)s 起可以申请") % {"day": item.eligible_on.isoformat()}
+            N_("尚未到可申请信用修复的时间：自 %(day)s 起可以申请"), params={"day": item.eligible_on.isoformat()}
         )
     if item.pending is not None:
         raise InvalidTransition(N_("该项信用信息已有正在审核的修复申请"))
@@ -335,7 +335,7 @@ def apply(
     if not statement:
         raise ValidationFailed(N_("请说明已履行的义务和纠正失信行为的情况"), field="statement")
     if len(statement) > MAX_STATEMENT:
-        raise ValidationFailed(N_("情况说明不能超过%(max)s个字") % {"max": MAX_STATEMENT}, field="statement")
+        raise ValidationFailed(N_("情况说明不能超过%(max)s个字"), params={"max": MAX_STATEMENT}, field="statement")
     name, title = " ".join(signer_name.split()), " ".join(signer_title.split())
     if not name:
         raise ValidationFailed(N_("请填写承诺人姓名"), field="signer_name")

@@ -125,9 +125,9 @@ def _show(form: RuleTableForm, err: DomainError) -> None:
         index = int(parts[1])
         if index < len(rows.entries) and parts[2] in rows.entries[index].form:
             target = rows.entries[index].form[parts[2]]
-            target.errors = [*target.errors, _(err.message)]
+            target.errors = [*target.errors, err.localized(_)]
             return
     if parts[0] in ("rules", "cutoffs"):
-        flash(_(err.message), "error")
+        flash(err.localized(_), "error")
         return
     show_error(form, err)

@@ -310,3 +310,9 @@ def test_a_substantiated_complaint_can_be_repaired_after_three_months(merchant: 
         repairs.approve(request.id, admin)
     fact = db.session.scalar(sa.select(CreditFact).where(CreditFact.source == FactSource.COMPLAINT))
     assert fact is not None and fact.ended_on is not None
+
+
+def test_errors_with_numbers_are_translated_before_they_are_filled_in(client: FlaskClient, merchant: Merchant) -> None:
+    response = client.post("/complaints?lang=en", data=form(merchant, description="太少了"))
+    assert response.status_code == 422
+    assert "at least 10 characters" in response.get_data(as_text=True)
