@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -86,6 +86,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_domains(app: Flask) -> None:
     from honestmeter import (
+        api,
         auth,
         commitments,
         complaints,
@@ -116,6 +117,7 @@ def register_domains(app: Flask) -> None:
         reminders,
         console,
         public,
+        api,  # after every domain with /api/v1 routes: it documents, rate-limits and caches them all
         jobs,
     )
     for domain in domains:
@@ -133,7 +135,9 @@ def register_errorhandlers(app: Flask) -> None:
     def domain_error(err: DomainError) -> Any:
         if wants_json():
             return {"error": err.message, "field": err.field}, err.status_code
-        return render_template("errors/error.html", code=err.status_code, message=err.message), err.status_code
+        return render_template(
+            "errors/error.html", code=err.status_code, message=err.localized(gettext)
+        ), err.status_code
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException) -> Any:

@@ -29,7 +29,7 @@ def _int_arg(name: str, *, required: bool = True) -> int | None:
         if required:
             raise ValidationFailed(f"缺少参数 {name}", field=name)
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is true, int("²") fails
         raise ValidationFailed(f"参数 {name} 须为非负整数", field=name)
     return int(raw)
 

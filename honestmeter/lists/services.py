@@ -193,6 +193,15 @@ def listed_for(merchant_id: int, today: date | None = None) -> list[ListEntry]:
     )
 
 
+def public_stmt(kind: ListKind | None = None, today: date | None = None) -> sa.Select[tuple[ListEntry]]:
+    """Every entry in force on one list (or all lists), newest listing first: the open data API's /lists, the
+    same rule as the merchant page (`listed_for`)."""
+    stmt = sa.select(ListEntry).where(_in_force(today or clock.today()))
+    if kind is not None:
+        stmt = stmt.where(ListEntry.kind == kind)
+    return stmt.order_by(ListEntry.listed_on.desc(), ListEntry.id.desc())
+
+
 def public_model_units(today: date | None = None) -> list[ListEntry]:
     """Every 诚信计量示范单位 whose title is valid today, by merchant name."""
     today = today or clock.today()
@@ -632,7 +641,7 @@ def apply_model_unit(
     if not text:
         raise ValidationFailed(N_("请说明申请理由和诚信计量工作情况"), field="application")
     if len(text) > MAX_APPLICATION:
-        raise ValidationFailed(N_("申请说明不能超过%(max)s个字") % {"max": MAX_APPLICATION}, field="application")
+        raise ValidationFailed(N_("申请说明不能超过%(max)s个字"), params={"max": MAX_APPLICATION}, field="application")
     if (blocked := application_block(merchant_id)) is not None:
         raise InvalidTransition(blocked)
     files = attachments.check_all(evidence, max_files=MAX_EVIDENCE_FILES, missing=N_("请上传证明材料"))

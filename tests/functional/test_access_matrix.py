@@ -71,6 +71,7 @@ def world() -> dict[str, Any]:
             "notice_id": 10**6,
             "penalty_id": 10**6,
             "repair_id": 10**6,
+            "reply_id": 10**6,
             "complaint_id": 10**6,
             "version": 10**6,  # rule table version
             "kind": "abnormal",  # list kind: abnormal | serious | model_unit
@@ -116,3 +117,18 @@ def test_role_matrix(app: Flask, world: dict[str, Any]) -> None:
             if outcome != expected:
                 failures.append(f"{method} {url} as {role or 'anonymous'}: expected {expected}, got {outcome}")
     assert not failures, "\n".join(failures)
+
+
+# The open data API v1 (honestmeter/api): public, read-only; walked by test_role_matrix like every route.
+OPEN_DATA_API = (
+    "api-docs.openapi_json",  # /api/v1/openapi.json
+    "opendata.merchants",  # /api/v1/merchants
+    "opendata.merchant",  # /api/v1/merchants/<uscc>
+    "opendata.results",  # /api/v1/results
+    "opendata.lists",  # /api/v1/lists
+)
+
+
+def test_open_data_api_routes_are_public(app: Flask) -> None:
+    for endpoint in OPEN_DATA_API:
+        assert app.view_functions[endpoint].access == PUBLIC, endpoint
