@@ -43,6 +43,7 @@ TAGS = (
     ("lists", "经营异常名录、严重违法失信名单、诚信计量示范单位 / Public lists"),
     ("draws", "可验证的“双随机”摇号（DESIGN §5）/ Verifiable random draws"),
     ("ledger", "可信账本：记录、证明、树头（docs/ledger.md）/ Trusted ledger: records, proofs, checkpoints"),
+    ("complaints", "投诉举报：提交与凭查询码查询进度（docs/complaints.md）/ Complaints: file and follow"),
 )
 
 # Settings of flask-smorest: the document at /api/v1/openapi.json and nothing else (no UI page: its scripts would
@@ -86,6 +87,7 @@ class OpenDataApi(Api):
 
 def init_app(app: Flask) -> None:
     from honestmeter.api import documented, http, routes
+    from honestmeter.extensions import csrf
 
     for key, value in SMOREST_CONFIG.items():
         app.config.setdefault(key, value)
@@ -96,6 +98,9 @@ def init_app(app: Flask) -> None:
     for blp in BLUEPRINTS(routes):
         api.register_blueprint(blp)
 
+    # A JSON client has no form to carry a CSRF token, and filing a complaint acts for nobody signed in: the
+    # per-address rate limit is this endpoint's guard. Everything else here is read-only.
+    csrf.exempt(routes.file_complaint)
     documented.describe(api.spec, app)
     app.extensions["honestmeter-api"] = api
     http.init_app(app)  # after every /api/v1 route exists: it wraps them all

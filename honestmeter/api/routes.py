@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort
+from flask import abort, jsonify, url_for
 from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
 
 from honestmeter.api import http, queries, schemas
+from honestmeter.complaints import services as complaint_services
+from honestmeter.complaints.routes import complaint_limit, tracking_limit
+from honestmeter.errors import DomainError
+from honestmeter.extensions import limiter
 from honestmeter.merchants import queries as merchant_queries
 from honestmeter.ratings import grades
 from honestmeter.security import public
@@ -165,7 +169,57 @@ def lists(kind: str, page: int, per_page: int, format: str) -> Any:
 
 
 # ---------------------------------------------------------------- complaints (投诉举报)
-# POST /api/v1/complaints and GET /api/v1/complaints/<code> go here, on this same `blp` with tags=["complaints"]
-# (see the package docstring): decorate with @public, and with @limiter.limit(complaint_limit / tracking_limit)
-# as honestmeter/complaints/routes.py does; the shared API read limit and ETag caching reach them automatically,
-# and a tracking-code answer must say `Cache-Control: private, no-store` (http.py leaves a view's own header alone).
+
+
+def _progress(complaint: Any) -> dict[str, Any]:
+    body = complaint_services.public_status(complaint)
+    body["status_url"] = url_for("opendata.complaint_progress", code=body["tracking_code"], _external=True)
+    return body
+
+
+@blp.route("/complaints", methods=["POST"], tags=["complaints"])
+@limiter.limit(complaint_limit, methods=["POST"])
+@blp.arguments(schemas.ComplaintCreate, location="json")
+@blp.response(201, schemas.ComplaintProgress)
+@blp.alt_response(422, schema=schemas.Error, description="内容有误 / invalid complaint")
+@blp.alt_response(429, schema=schemas.Error, description="提交过于频繁 / too many complaints from this address")
+@public
+def file_complaint(body: dict[str, Any]) -> Any:
+    """提交投诉举报 / File a complaint
+
+    与网页表单相同的规则（照片请通过网页提交）。返回查询码：只返回这一次，请妥善保存。联系方式只有承办的监管人员
+    可见，不会公开。每个地址的提交次数有限制（COMPLAINT_RATE_LIMIT）。
+
+    The web form's rules (photos through the web form). The answer holds the tracking code, given this once.
+    Contact details are seen only by the regulators handling it, never published. Limited per client address.
+    """
+    try:
+        created = complaint_services.submit(complaint_services.NewComplaint(**body, via_api=True))
+    except DomainError as err:
+        abort(422, description=err.message)
+    response = jsonify(schemas.ComplaintProgress().dump(_progress(created)))
+    response.status_code = 201
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Location"] = response.json["status_url"] if response.json else ""
+    return response
+
+
+@blp.route("/complaints/<code>", tags=["complaints"])
+@limiter.limit(tracking_limit)
+@blp.response(200, schemas.ComplaintProgress)
+@blp.alt_response(404, schema=schemas.Error, description="没有该查询码 / no such tracking code")
+@public
+def complaint_progress(code: str) -> Any:
+    """投诉举报进度 / Follow a complaint
+
+    凭查询码查看处理进度和结果（不含投诉举报人信息）。大小写、连字符和空格均可。
+
+    Progress and decision of the complaint with this tracking code (nothing about who filed it). Case, dashes
+    and spaces do not matter.
+    """
+    found = complaint_services.by_tracking_code(code)
+    if found is None:
+        abort(404, description="没有该查询码 / no such tracking code")
+    response = jsonify(schemas.ComplaintProgress().dump(_progress(found)))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -337,3 +337,69 @@ class MerchantDetail(MerchantItem, Verifiable):
     penalties = fields.List(fields.Nested(Penalty), required=True)
     repairs = fields.List(fields.Nested(Repair), required=True)
     freshness = fields.Nested(Freshness, required=True)
+
+
+# ---------------------------------------------------------------- complaints (投诉举报)
+
+COMPLAINT_CATEGORIES = ["short_weight", "cheating_device", "unverified", "labelling", "other"]
+COMPLAINT_STATUSES = ["received", "assigned", "substantiated", "unsubstantiated"]
+
+
+class ComplaintCreate(ma.Schema):
+    """A new complaint. Contact details are optional and never public; a reward needs a name and a phone."""
+
+    category = fields.String(
+        required=True,
+        validate=validate.OneOf(COMPLAINT_CATEGORIES),
+        metadata={
+            "description": "short_weight 短斤少两, cheating_device 使用作弊计量器具, unverified 计量器具未检定或超期使用, "
+            "labelling 计量标注不规范, other 其他"
+        },
+    )
+    merchant = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=200), _printable],
+        metadata={
+            "description": "统一社会信用代码（名录中有则关联）或经营者名称 / a USCC (linked when in the directory) or a name"
+        },
+    )
+    description = fields.String(
+        required=True,
+        validate=[validate.Length(min=10, max=2000)],
+        metadata={"description": "问题描述，10–2000 字 / what happened, 10–2000 characters"},
+    )
+    place = fields.String(load_default="", validate=[validate.Length(max=300), _printable])
+    happened_on = fields.Date(
+        load_default=None, allow_none=True, metadata={"description": "不晚于今天 / not in the future"}
+    )
+    contact_name = fields.String(load_default="", validate=[validate.Length(max=100), _printable])
+    contact_phone = fields.String(load_default="", validate=[validate.Length(max=32), _printable])
+    contact_email = fields.String(load_default="", validate=[validate.Length(max=254), _printable])
+    wants_reward = fields.Boolean(
+        load_default=False, metadata={"description": "申请举报奖励 / ask for a reporter reward"}
+    )
+
+
+class ComplaintProgress(ma.Schema):
+    """What the holder of a tracking code sees: progress and decision, never who complained."""
+
+    tracking_code = fields.String(required=True, metadata={"description": "TS-XXXX-XXXX-XXXX"})
+    category = fields.String(required=True, validate=validate.OneOf(COMPLAINT_CATEGORIES))
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(COMPLAINT_STATUSES),
+        metadata={
+            "description": "received 已受理, assigned 核查中, substantiated 经查属实, unsubstantiated 经查不属实"
+        },
+    )
+    submitted_on = Day(required=True)
+    assigned_on = Day(allow_none=True)
+    decided_on = Day(allow_none=True)
+    decision_reasons = fields.String(
+        allow_none=True, metadata={"description": "办结后的处理意见 / the decision's reasons"}
+    )
+    reward = fields.String(
+        allow_none=True, metadata={"description": "举报奖励金额（元）/ reward in yuan, once decided"}
+    )
+    status_url = fields.String(required=True, metadata={"description": "本接口上的进度地址 / where to follow it"})
+

@@ -45,7 +45,9 @@ def _run(operation: Any, mode: GenerationMode) -> None:
 def test_no_server_errors_and_answers_match_the_document(
     app: Flask, rich: Rich, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(app.config, "API_RATE_LIMIT", "1000000 per minute")  # the limit has its own test
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", "1000000 per minute")  # the limits have their own tests
+    monkeypatch.setitem(app.config, "COMPLAINT_RATE_LIMIT", "1000000 per minute")
+    monkeypatch.setitem(app.config, "TRACKING_RATE_LIMIT", "1000000 per minute")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     schema.validate()
     operations = [result.ok() for result in schema.get_all_operations()]
