@@ -352,15 +352,16 @@ class ComplaintCreate(ma.Schema):
         required=True,
         validate=validate.OneOf(COMPLAINT_CATEGORIES),
         metadata={
-            "description": "short_weight 短斤少两, cheating_device 使用作弊计量器具, unverified 计量器具未检定或超期使用, "
-            "labelling 计量标注不规范, other 其他"
+            "description": "short_weight 短斤少两, cheating_device 使用作弊计量器具, "
+            "unverified 计量器具未检定或超期使用, labelling 计量标注不规范, other 其他"
         },
     )
     merchant = fields.String(
         required=True,
         validate=[validate.Length(min=1, max=200), _printable],
         metadata={
-            "description": "统一社会信用代码（名录中有则关联）或经营者名称 / a USCC (linked when in the directory) or a name"
+            "description": "统一社会信用代码（名录中有则关联）或经营者名称 / "
+            "a USCC (linked when in the directory) or a name"
         },
     )
     description = fields.String(
@@ -402,4 +403,3 @@ class ComplaintProgress(ma.Schema):
         allow_none=True, metadata={"description": "举报奖励金额（元）/ reward in yuan, once decided"}
     )
     status_url = fields.String(required=True, metadata={"description": "本接口上的进度地址 / where to follow it"})
-
