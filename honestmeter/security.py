@@ -78,6 +78,18 @@ def redirect_home() -> Any:
     return redirect(home_url_for(current_user.role))
 
 
+INT32_MAX = 2**31 - 1  # ids are INTEGER columns: PostgreSQL rejects a larger parameter outright (a 500)
+INT64_MAX = 2**63 - 1
+BIGINT_ARGS = frozenset({"leaf_index"})  # BIGINT columns
+
+
+def _no_impossible_ids(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """An id in a URL beyond its column's range names nothing: 404 before any query sees it."""
+    for name, value in (values or {}).items():
+        if isinstance(value, int) and not 0 <= value <= (INT64_MAX if name in BIGINT_ARGS else INT32_MAX):
+            abort(404)
+
+
 def init_app(app: Flask) -> None:
     """Security headers and a CSP with no inline scripts; everything is served from this origin."""
     csp = {
@@ -100,6 +112,8 @@ def init_app(app: Flask) -> None:
         referrer_policy="strict-origin-when-cross-origin",
         permissions_policy={"geolocation": "()", "microphone": "()", "camera": "(self)"},
     )
+
+    app.url_value_preprocessor(_no_impossible_ids)
 
     @app.after_request
     def _no_store_for_private(response: Any) -> Any:

@@ -26,9 +26,6 @@ from honestmeter.extensions import limiter
 
 PREFIX = "/api/v1/"
 CACHE_CONTROL = "public, max-age=60"
-INT32_MAX = 2**31 - 1  # ids are INTEGER columns: PostgreSQL rejects a larger parameter outright
-INT64_MAX = 2**63 - 1
-BIGINT_ARGS = frozenset({"leaf_index"})  # BIGINT columns
 PAGING_ARGS = ("page", "per_page")
 MAX_DIGITS = 15  # a page number or size longer than this is nobody's; multiplied into an OFFSET it overflows
 _LIMITED = "_api_rate_limited"
@@ -130,13 +127,6 @@ def limit_api_reads(app: Flask) -> None:
         app.view_functions[endpoint] = wrapped
 
 
-def _no_impossible_ids(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    if values and is_api(request.path):
-        for name, value in values.items():
-            if isinstance(value, int) and not 0 <= value <= (INT64_MAX if name in BIGINT_ARGS else INT32_MAX):
-                abort(404)
-
-
 def _bounded_paging() -> None:
     if is_api(request.path):
         for name in PAGING_ARGS:
@@ -158,6 +148,5 @@ def _cache(response: Response) -> Any:
 
 def init_app(app: Flask) -> None:
     limit_api_reads(app)
-    app.url_value_preprocessor(_no_impossible_ids)
     app.before_request(_bounded_paging)
     app.after_request(_cache)
