@@ -7,6 +7,7 @@ on-site check see the complaint without them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -211,95 +212,91 @@ def detail(complaint_id: int) -> Any:
     return _detail(_complaint(complaint_id))
 
 
+def _step(item: Complaint, form: Any, form_key: str, act: Callable[[Any], object], done: str) -> Any:
+    """One triage step posted from the detail page: done → back to it with a message; refused → the page again
+    with the reason next to the field (422)."""
+    if form.validate_on_submit():
+        try:
+            act(form)
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(done, "success")
+            return redirect(url_for("complaints.detail", complaint_id=item.id))
+    return _detail(item, 422, **{form_key: form})
+
+
 @bp.route("/admin/complaints/<int:complaint_id>/assign", methods=["POST"])
 @admin_required
 def assign(complaint_id: int) -> Any:
     item = _complaint(complaint_id)
-    form = _assign_form(item, AssignForm())
-    if form.validate_on_submit():
-        try:
-            services.assign(item.id, handler_id=form.handler_id.data, uscc=form.uscc.data or "", by=current_user)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            flash(_("已指派承办人"), "success")
-            return redirect(url_for("complaints.detail", complaint_id=item.id))
-    return _detail(item, 422, assign_form=form)
+    return _step(
+        item,
+        _assign_form(item, AssignForm()),
+        "assign_form",
+        lambda f: services.assign(item.id, handler_id=f.handler_id.data, uscc=f.uscc.data or "", by=current_user),
+        _("已指派承办人"),
+    )
 
 
 @bp.route("/admin/complaints/<int:complaint_id>/check", methods=["POST"])
 @admin_required
 def open_check(complaint_id: int) -> Any:
     item = _complaint(complaint_id)
-    form = _check_form(CheckForm())
-    if form.validate_on_submit():
-        try:
-            task = services.open_check(
-                item.id,
-                inspector_ids=form.inspector_ids.data or [],
-                item_codes=form.item_codes.data or [],
-                due_date=form.due_date.data,
-                by=current_user,
-            )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            flash(_("已发起投诉举报核查任务 #%(id)s", id=task.id), "success")
-            return redirect(url_for("complaints.detail", complaint_id=item.id))
-    return _detail(item, 422, check_form=form)
+    return _step(
+        item,
+        _check_form(CheckForm()),
+        "check_form",
+        lambda f: services.open_check(
+            item.id,
+            inspector_ids=f.inspector_ids.data or [],
+            item_codes=f.item_codes.data or [],
+            due_date=f.due_date.data,
+            by=current_user,
+        ),
+        _("已发起投诉举报核查任务"),
+    )
 
 
 @bp.route("/admin/complaints/<int:complaint_id>/verify", methods=["POST"])
 @admin_required
 def verify(complaint_id: int) -> Any:
     item = _complaint(complaint_id)
-    form = VerifyForm()
-    if form.validate_on_submit():
-        try:
-            services.record_verification(item.id, text=form.verification.data or "", by=current_user)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            flash(_("已保存核查情况"), "success")
-            return redirect(url_for("complaints.detail", complaint_id=item.id))
-    return _detail(item, 422, verify_form=form)
+    return _step(
+        item,
+        VerifyForm(),
+        "verify_form",
+        lambda f: services.record_verification(item.id, text=f.verification.data or "", by=current_user),
+        _("已保存核查情况"),
+    )
 
 
 @bp.route("/admin/complaints/<int:complaint_id>/decide", methods=["POST"])
 @admin_required
 def decide(complaint_id: int) -> Any:
     item = _complaint(complaint_id)
-    form = DecideForm()
-    if form.validate_on_submit():
-        try:
-            services.decide(
-                item.id,
-                substantiated=form.outcome.data == "substantiated",
-                reasons=form.reasons.data or "",
-                by=current_user,
-            )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            flash(_("已办结"), "success")
-            return redirect(url_for("complaints.detail", complaint_id=item.id))
-    return _detail(item, 422, decide_form=form)
+    return _step(
+        item,
+        DecideForm(),
+        "decide_form",
+        lambda f: services.decide(
+            item.id, substantiated=f.outcome.data == "substantiated", reasons=f.reasons.data or "", by=current_user
+        ),
+        _("已办结"),
+    )
 
 
 @bp.route("/admin/complaints/<int:complaint_id>/reward", methods=["POST"])
 @admin_required
 def reward(complaint_id: int) -> Any:
     item = _complaint(complaint_id)
-    form = RewardForm()
-    if form.validate_on_submit():
-        try:
-            services.decide_reward(item.id, amount=form.amount.data or "", note=form.note.data or "", by=current_user)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            flash(_("已作出举报奖励决定"), "success")
-            return redirect(url_for("complaints.detail", complaint_id=item.id))
-    return _detail(item, 422, reward_form=form)
+    return _step(
+        item,
+        RewardForm(),
+        "reward_form",
+        lambda f: services.decide_reward(item.id, amount=f.amount.data or "", note=f.note.data or "", by=current_user),
+        _("已作出举报奖励决定"),
+    )
 
 
 @bp.route("/admin/complaints/<int:complaint_id>/photos/<sha256>")
