@@ -29,6 +29,7 @@ from honestmeter.ledger import services as ledger
 from honestmeter.merchants import uscc
 from honestmeter.merchants.models import Merchant
 from honestmeter.merchants.services import MerchantFacts
+from honestmeter.ratings.models import RepairRequest, RepairStatus, RepairTarget
 
 PASSWORD = "Passw0rd!"
 _rng = random.Random(20261123)
@@ -185,3 +186,37 @@ def newest_data(record_type: str, record_id: str) -> dict[str, object]:
     entry = ledger.latest_record(record_type, record_id)
     assert entry is not None
     return json.loads(entry.canonical)["data"]  # type: ignore[no-any-return]
+
+
+def published(codes: Sequence[str] = ("01",), *, checked_on: date | None = None, **task: object) -> Task:
+    """`completed(codes, **task)`, checked on `checked_on` when given, then published by a regulator."""
+    from honestmeter.inspections import publication
+
+    done = completed(codes, **task)
+    if checked_on is not None and done.finding is not None:
+        done.finding.checked_on = checked_on
+    publication.publish(done, UserFactory())
+    return done
+
+
+def approved_result_repair(task: Task, user: User, at: datetime) -> RepairRequest:
+    """An approved credit repair of a published result, with its ledger record (the rows only: the repair rules
+    have their own tests)."""
+    from honestmeter.ratings import repairs
+
+    repair = RepairRequest(
+        merchant_id=task.merchant_id,
+        target=RepairTarget.RESULT,
+        target_id=task.id,
+        statement="已改正",
+        pledge="守信承诺书",
+        pledge_sha256="0" * 64,
+        applied_by_id=user.id,
+        applied_at=at,
+        status=RepairStatus.APPROVED,
+        decided_at=at,
+    )
+    db.session.add(repair)
+    db.session.flush()
+    ledger.publish(repairs.repair_record(repair))
+    return repair

@@ -14,7 +14,7 @@ from honestmeter import clock
 from honestmeter.commitments import services as commitment_services
 from honestmeter.commitments.models import Commitment, CommitmentStatus
 from honestmeter.extensions import db
-from honestmeter.inspections import publication, replies
+from honestmeter.inspections import replies
 from honestmeter.inspections.models import Task
 from honestmeter.instruments import records as instrument_records
 from honestmeter.ledger import services as ledger
@@ -22,9 +22,10 @@ from honestmeter.lists import records as list_records
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
 from honestmeter.merchants import records as merchant_records
 from honestmeter.merchants.models import Merchant
-from honestmeter.ratings import penalty_records, repairs
-from honestmeter.ratings.models import Penalty, PenaltyKind, RepairRequest, RepairStatus, RepairTarget
-from tests.factories import InstrumentFactory, MerchantFactory, UserFactory, completed
+from honestmeter.ratings import penalty_records
+from honestmeter.ratings.models import Penalty, PenaltyKind
+from tests import factories
+from tests.factories import InstrumentFactory, MerchantFactory, UserFactory, approved_result_repair
 from tests.functional.public.grading import grade_a
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)  # Monday 10:00 in Shanghai
@@ -50,11 +51,7 @@ class Rich:
 
 
 def published(merchant: Merchant, checked_on: date, codes: tuple[str, ...] = ("01",)) -> Task:
-    task = completed(list(codes), merchant=merchant)
-    assert task.finding is not None
-    task.finding.checked_on = checked_on
-    publication.publish(task, UserFactory())
-    return task
+    return factories.published(codes, checked_on=checked_on, merchant=merchant)
 
 
 def commitment(merchant: Merchant, valid_until: date) -> Commitment:
@@ -106,21 +103,7 @@ def rich() -> Rich:
     shown = published(merchant, TODAY - timedelta(days=3))
     replies.approve(replies.submit(shown.id, user, "检查后已完成自查，器具均在检定有效期内。"), UserFactory())
     repaired = published(merchant, TODAY - timedelta(days=200), ("02",))
-    repair = RepairRequest(
-        merchant_id=merchant.id,
-        target=RepairTarget.RESULT,
-        target_id=repaired.id,
-        statement="已改正",
-        pledge="守信承诺书",
-        pledge_sha256="0" * 64,
-        applied_by_id=user.id,
-        applied_at=NOW,
-        status=RepairStatus.APPROVED,
-        decided_at=NOW,
-    )
-    db.session.add(repair)
-    db.session.flush()
-    ledger.publish(repairs.repair_record(repair))
+    approved_result_repair(repaired, user, NOW)
     listing = _listing(merchant, EntryStatus.LISTED, "通过登记的住所（经营场所）无法联系")
     removed = _listing(merchant, EntryStatus.REMOVED, "未按照规定的期限公示年度报告")
     penalty = Penalty(

@@ -14,14 +14,13 @@ from honestmeter import clock
 from honestmeter.commitments import services as commitment_services
 from honestmeter.commitments.models import Commitment, CommitmentStatus
 from honestmeter.extensions import db
-from honestmeter.inspections import publication, replies
+from honestmeter.inspections import replies
 from honestmeter.inspections.models import Task
 from honestmeter.instruments import records as instrument_records
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.models import Merchant
 from honestmeter.ratings import repairs
-from honestmeter.ratings.models import RepairRequest, RepairStatus, RepairTarget
-from tests.factories import InstrumentFactory, MerchantFactory, UserFactory, completed
+from tests.factories import InstrumentFactory, MerchantFactory, UserFactory, approved_result_repair, published
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)
 TODAY = date(2026, 11, 23)
@@ -69,11 +68,7 @@ def commitment(merchant: Merchant, valid_until: date, status: CommitmentStatus =
 
 
 def published_on(merchant: Merchant, checked_on: date) -> Task:
-    task = completed(["01"], merchant=merchant)
-    assert task.finding is not None
-    task.finding.checked_on = checked_on
-    publication.publish(task, UserFactory())
-    return task
+    return published(checked_on=checked_on, merchant=merchant)
 
 
 def leaf_of(record_type: str, record_id: str) -> str:
@@ -95,21 +90,7 @@ def test_instruments_an_expired_commitment_replies_and_repairs_each_have_a_verif
     shown = published_on(merchant, TODAY - timedelta(days=3))
     replies.approve(replies.submit(shown.id, user, "检查后已完成自查，器具均在检定有效期内。"), UserFactory())
     repaired = published_on(merchant, TODAY - timedelta(days=400))
-    repair = RepairRequest(
-        merchant_id=merchant.id,
-        target=RepairTarget.RESULT,
-        target_id=repaired.id,
-        statement="已改正",
-        pledge="守信承诺书",
-        pledge_sha256="0" * 64,
-        applied_by_id=user.id,
-        applied_at=NOW,
-        status=RepairStatus.APPROVED,
-        decided_at=NOW,
-    )
-    db.session.add(repair)
-    db.session.flush()
-    ledger.publish(repairs.repair_record(repair))
+    repair = approved_result_repair(repaired, user, NOW)
 
     page = page_of(client, merchant)
     for record_type, record_id in (
