@@ -18,7 +18,7 @@ from honestmeter.inspections import publication, replies
 from honestmeter.inspections.models import ReplyStatus, ResultReply, Task
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.models import Merchant
-from tests.factories import PASSWORD, MerchantFactory, UserFactory, completed
+from tests.factories import PASSWORD, MerchantFactory, UserFactory, approved_result_repair, completed
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)
 TEXT = "检查后已立即停用涉事电子计价秤，送检合格后重新使用。"
@@ -154,26 +154,10 @@ def test_pending_and_rejected_replies_are_not_public(admin: FlaskClient, client:
 
 
 def test_a_repaired_result_hides_its_reply_too(client: FlaskClient) -> None:
-    from honestmeter.ratings.models import RepairRequest, RepairStatus, RepairTarget
-
     task = published()
     user = UserFactory(merchant_user=True, merchant=task.merchant)
     replies.approve(replies.submit(task.id, user, TEXT), UserFactory())
-    db.session.add(
-        RepairRequest(
-            merchant_id=task.merchant_id,
-            target=RepairTarget.RESULT,
-            target_id=task.id,
-            statement="已改正",
-            pledge="守信承诺书",
-            pledge_sha256="0" * 64,
-            applied_by_id=user.id,
-            applied_at=NOW,
-            status=RepairStatus.APPROVED,
-            decided_at=NOW,
-        )
-    )
-    db.session.flush()
+    approved_result_repair(task, user, NOW)
     assert TEXT not in text(client.get(f"/merchants/{task.merchant.uscc}"))
 
 

@@ -18,8 +18,8 @@ from honestmeter.inspections.models import Task, TaskStatus
 from honestmeter.ledger import services as ledger
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
 from honestmeter.ratings import grades
-from honestmeter.ratings.models import Penalty, PenaltyKind, RepairRequest, RepairStatus, RepairTarget
-from tests.factories import MerchantFactory, UserFactory, completed
+from honestmeter.ratings.models import Penalty, PenaltyKind
+from tests.factories import MerchantFactory, UserFactory, approved_result_repair, completed
 from tests.functional.public.grading import NOW, add_fact, grade_a, regrade
 
 
@@ -96,21 +96,7 @@ def test_a_repaired_result_is_hidden_and_counted(client: FlaskClient) -> None:
     user = UserFactory(merchant_user=True, merchant=merchant)
     repaired = _published(merchant, ["02"], "甲区市场监督管理局")
     _published(merchant, ["13"], "乙区市场监督管理局")
-    db.session.add(
-        RepairRequest(
-            merchant_id=merchant.id,
-            target=RepairTarget.RESULT,
-            target_id=repaired.id,
-            statement="已改正",
-            pledge="守信承诺书",
-            pledge_sha256="0" * 64,
-            applied_by_id=user.id,
-            applied_at=NOW,
-            status=RepairStatus.APPROVED,
-            decided_at=NOW,
-        )
-    )
-    db.session.flush()
+    approved_result_repair(repaired, user, NOW)
     page = page_of(client, f"/merchants/{merchant.uscc}")
     results = page[page.index("抽查检查结果信息") :]
     assert "乙区市场监督管理局" in results
