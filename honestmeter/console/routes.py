@@ -12,9 +12,10 @@ from flask_login import current_user
 from honestmeter import clock
 from honestmeter.auth.models import AccountStatus, User
 from honestmeter.commitments import services as commitment_services
+from honestmeter.complaints import services as complaint_services
 from honestmeter.console import queries
 from honestmeter.extensions import db
-from honestmeter.inspections import followup, publication, result_records, tasks
+from honestmeter.inspections import followup, publication, replies, result_records, tasks
 from honestmeter.inspections import results as result_codes
 from honestmeter.inspections.models import Decision, Draw, DrawStatus, Inspector, Recusal
 from honestmeter.instruments import queries as instrument_queries
@@ -105,6 +106,7 @@ def dashboard() -> Any:
             "orders_late": followup.open_orders_past_deadline_count(),
             "proposals": list_services.pending_count(),
         },
+        social={"complaints": complaint_services.open_count(), "replies": replies.pending_count()},
         spot_checks={
             "draws_waiting": _count(sa.select(sa.func.count(Draw.id)).where(Draw.status == DrawStatus.ANNOUNCED)),
             "recusals": _count(sa.select(sa.func.count(Recusal.id)).where(Recusal.status == Decision.PENDING)),

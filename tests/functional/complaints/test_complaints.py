@@ -316,3 +316,9 @@ def test_errors_with_numbers_are_translated_before_they_are_filled_in(client: Fl
     response = client.post("/complaints?lang=en", data=form(merchant, description="太少了"))
     assert response.status_code == 422
     assert "at least 10 characters" in response.get_data(as_text=True)
+
+
+def test_the_dashboard_counts_open_complaints(admin: FlaskClient, merchant: Merchant) -> None:
+    services.submit(services.NewComplaint("other", "计价器跳字太快不正常", merchant=merchant.uscc))
+    page = admin.get("/admin/").get_data(as_text=True)
+    assert re.search(r"<strong>1</strong><span>未办结投诉举报</span>", page)
