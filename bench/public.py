@@ -1,7 +1,8 @@
 """Benchmark: the public site under gunicorn on PostgreSQL with 1 M merchants (DESIGN §9).
 
 Usage: .venv/bin/python bench/public.py [--merchants 1000000] [--quick] [--pg-url URL] [--seconds 20]
-                                        [--connections 8] [--latency-requests 400] [--reuse] [--keep]
+                                        [--connections 8] [--latency-requests 400] [--hot 1000]
+                                        [--reuse] [--keep] [--build-only]
 
 Bars (DESIGN §9, issue 7): public merchant lookup ≥ 40 % of a bare Flask JSON route's throughput in the same run and
 p95 ≤ 30 ms; name search over 1 M merchants p95 ≤ 100 ms.
@@ -14,10 +15,12 @@ penalties: the page's queries for them find nothing). The search's
 GIN indexes are dropped for the load and rebuilt after it (their build time is printed: about what the migration's
 CREATE INDEX CONCURRENTLY costs on a directory this size), then VACUUM ANALYZE (autovacuum is off on this server).
 
-Servers: two gunicorn instances, started by this script on free loopback ports with the same settings (--workers 2,
+Servers: gunicorn instances started by this script on free loopback ports with the same settings (--workers 2,
 gthread, --threads 4): `public:bare_app()`, a plain Flask app whose /bare returns a small JSON object (the
 baseline), and `public:site_app()`, the real application on the scratch database (rate limits raised so that one
-client address is not throttled: the limiter still runs).
+client address is not throttled: the limiter still runs) with the default page cache (PUBLIC_PAGE_CACHE_SIZE 2,000
+pages per worker, honestmeter/public/page_cache.py); a third, the same with PUBLIC_PAGE_CACHE_SIZE=0, only for the
+uncached merchant-page run.
 
 Client: this script, `--connections` keep-alive HTTP/1.1 connections over two processes of threads on raw sockets
 (cheaper per request than http.client, so the client takes less of the 2 shared cores). For each target:
@@ -25,11 +28,21 @@ a warm-up, then throughput over `--seconds` (p50/p95 under that load are printed
 connection, `--latency-requests` requests in a row, p50/p95 (the bars' p95). The bare route is measured before and
 after the site's targets and the ratios use the mean of the two.
 
-Targets: GET /merchants/<uscc> (random USCCs), GET /api/v1/merchants/<uscc> (the open API; reported "not
-available" when it answers 404 for a known code), name search GET /?q=… and /api/v1/merchants?q=…. Search
-queries: 40 % a two-character fragment of a random merchant's name, 30 % a three-character fragment, 20 % the
-first three or four pinyin initials of a random name, 10 % two or three characters no name contains. The same
-queries are also timed in-process (SQL and ORM only: `search.page_of`), to separate the database from rendering.
+Targets:
+- GET /merchants/<uscc>, cold: about 200,000 USCCs sampled over the whole directory, requested at random, so nearly
+  every request misses the page cache (the one-at-a-time requests use further codes never requested: all misses);
+  the same on the PUBLIC_PAGE_CACHE_SIZE=0 server;
+- GET /merchants/<uscc>, warm: a hot set of --hot merchants (fits each worker's cache) requested again and again,
+  after a warm-up in which each connection walks the hot set in order, repeated until the throughput stops
+  rising. It models repeat QR scans at busy premises with no ledger writes during the run: the cache key holds
+  the ledger's tree size, so any append misses every page;
+- GET /api/v1/merchants/<uscc> (the open API; no server-side cache), cold codes as above;
+- GET /api/v1/results?per_page=20 (the world has no published results: the API's own per-request overhead);
+- name search GET /?q=… and /api/v1/merchants?q=…. Search queries: 40 % a two-character fragment of a random
+  merchant's name, 30 % a three-character fragment, 20 % the first three or four pinyin initials of a random name,
+  10 % two or three characters no name contains. The same queries are also timed in-process (SQL and ORM only:
+  `search.page_of`), to separate the database from rendering.
+A target answering 404 for a known code is reported "not available".
 """
 
 from __future__ import annotations
@@ -379,18 +392,31 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def _client_process(
-    port: int, paths: Sequence[str], threads: int, start: float, stop: float, seed: int, out: Any
+    port: int,
+    paths: Sequence[str],
+    threads: int,
+    start: float,
+    stop: float,
+    seed: int,
+    out: Any,
+    walk: tuple[int, int] | None = None,
 ) -> None:
+    """walk: (index of this process's first connection, connections in all): each connection walks `paths` in
+    order from its own offset instead of picking at random."""
     loads = [Load() for _ in range(threads)]
 
     def run(n: int) -> None:
         rng = random.Random(seed * 1000 + n)
         conn, load = Connection(port), loads[n]
+        position = (walk[0] + n) * len(paths) // walk[1] if walk else 0
         now = time.time()
         while time.time() < start:
             time.sleep(0.001)
         while (now := time.time()) < stop:
-            path = paths[rng.randrange(len(paths))]
+            if walk:
+                path, position = paths[position % len(paths)], position + 1
+            else:
+                path = paths[rng.randrange(len(paths))]
             t0 = time.perf_counter()
             try:
                 status, _ = conn.get(path)
@@ -418,16 +444,19 @@ def _client_process(
     out.put(total)
 
 
-def throughput(port: int, paths: Sequence[str], seconds: float, connections: int) -> Load:
-    """`connections` keep-alive connections (two processes of threads) requesting `paths` at random for `seconds`."""
+def throughput(port: int, paths: Sequence[str], seconds: float, connections: int, *, walk: bool = False) -> Load:
+    """`connections` keep-alive connections (two processes of threads) requesting `paths` at random for `seconds`
+    (walk: each connection walks them in order from its own offset)."""
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
     procs = 2 if connections > 1 else 1
     start = time.time() + 0.3
+    threads = [connections // procs + (p < connections % procs) for p in range(procs)]
     children = [
         ctx.Process(
             target=_client_process,
-            args=(port, paths, connections // procs + (p < connections % procs), start, start + seconds, p, out),
+            args=(port, paths, threads[p], start, start + seconds, p, out),
+            kwargs={"walk": (sum(threads[:p]), connections) if walk else None},
         )
         for p in range(procs)
     ]
@@ -508,6 +537,10 @@ class Target:
     port: int
     paths: list[str]
     ok_statuses: tuple[int, ...] = (200,)
+    latency_paths: list[str] | None = None  # the one-at-a-time requests (default: `paths`)
+    lookup: bool = True  # judged against the merchant-lookup bars (otherwise the search bar, or none)
+    until_warm: bool = False  # warm up until the throughput stops rising (fills the page caches)
+    note: str = ""
 
 
 def available(target: Target) -> bool:
@@ -515,10 +548,31 @@ def available(target: Target) -> bool:
     return status in target.ok_statuses
 
 
+def warm_up(target: Target, args: argparse.Namespace) -> str:
+    """Runs of --warmup seconds in which every connection walks the hot set in order from its own offset (so each
+    worker that holds a connection gets every page), until two runs in a row are no faster than the best before by
+    more than 3 % (at least 4 runs, at most 30)."""
+    rates: list[float] = []
+    flat = 0
+    started = time.perf_counter()
+    while len(rates) < 30:
+        rate = throughput(target.port, target.paths, args.warmup, args.connections, walk=True).rate
+        flat = flat + 1 if rates and rate <= 1.03 * max(rates) else 0
+        rates.append(rate)
+        if len(rates) >= 4 and flat >= 2:
+            break
+    return f"warm-up {time.perf_counter() - started:.0f} s, req/s per {args.warmup:.0f} s run: " + ", ".join(
+        f"{r:,.0f}" for r in rates
+    )
+
+
 def measure(target: Target, args: argparse.Namespace) -> tuple[Load, Load]:
-    throughput(target.port, target.paths, args.warmup, args.connections)
+    if target.until_warm:
+        report(f"{target.label}: warm-up", warm_up(target, args))
+    else:
+        throughput(target.port, target.paths, args.warmup, args.connections)
     loaded = throughput(target.port, target.paths, args.seconds, args.connections)
-    alone = sequential(target.port, target.paths, args.latency_requests)
+    alone = sequential(target.port, target.latency_paths or target.paths, args.latency_requests)
     for load in (loaded, alone):
         bad = {s: n for s, n in load.statuses.items() if s not in target.ok_statuses}
         if bad or load.errors:
@@ -594,7 +648,9 @@ def build_world(args: argparse.Namespace, rng: random.Random) -> None:
 
 @dataclass
 class Inputs:
-    usccs: list[str]
+    cold: list[str]  # USCCs from the whole directory, in random order, for the cache-miss runs
+    cold_latency: list[str]  # a disjoint slice for the one-at-a-time requests: never requested before, so misses
+    hot: list[str]  # the hot set of the warm-cache run, disjoint from both
     queries: list[tuple[str, str]]
 
 
@@ -609,7 +665,11 @@ def prepare(url: str, tmp: Path, args: argparse.Namespace, rng: random.Random, e
         sample = db.session.execute(
             sa.text("SELECT uscc, name, name_initials FROM merchants TABLESAMPLE SYSTEM (5) LIMIT 20000")
         ).all()
+        codes = list(db.session.scalars(sa.text("SELECT uscc FROM merchants TABLESAMPLE SYSTEM (21) LIMIT 200000")))
         db.session.commit()
+        random.Random(len(codes)).shuffle(codes)  # its own generator: the search queries stay those of earlier runs
+        n, hot = args.latency_requests, args.hot
+        latency, hot_set, cold = codes[:n], codes[-hot:], codes[n:-hot]
         queries = search_queries(rng, [r.name for r in sample], [r.name_initials for r in sample], args.queries)
         sql = sql_timings(queries[:400])
         everything = [t for times in sql.values() for t in times]
@@ -620,7 +680,7 @@ def prepare(url: str, tmp: Path, args: argparse.Namespace, rng: random.Random, e
         )
         db.session.remove()
         db.engine.dispose()
-    return Inputs([r.uscc for r in sample], queries)
+    return Inputs(cold, latency, hot_set, queries)
 
 
 def serve_and_measure(url: str, tmp: Path, inputs: Inputs, args: argparse.Namespace) -> None:
@@ -629,33 +689,96 @@ def serve_and_measure(url: str, tmp: Path, inputs: Inputs, args: argparse.Namesp
         "HONESTMETER_VAR_DIR": str(tmp),
         "SECRET_KEY": "bench",
         "HONESTMETER_ENV": "production",
+        "PUBLIC_PAGE_CACHE_SIZE": "",  # the default: 2,000 pages per worker
     }
+    uncached = {**env, "PUBLIC_PAGE_CACHE_SIZE": "0"}
     quoted = [urllib.parse.quote(q) for _, q in inputs.queries]
     config = f"gunicorn {args.workers} workers × {args.threads} gthread threads, {args.connections} connections"
     section(f"HTTP: {config}, {args.seconds:.0f} s per throughput run")
+    cold_note = (
+        f"cold: {len(inputs.cold):,} random USCCs over the whole directory, so nearly every request misses the "
+        f"page cache; one at a time on {len(inputs.cold_latency)} further codes never requested before (all misses)"
+    )
     with gunicorn("public:bare_app()", env, args) as bare_port, gunicorn("public:site_app()", env, args) as site_port:
         bare = Target("bare Flask JSON route", bare_port, ["/bare"])
         bare_runs = [measure(bare, args)]
         report("bare Flask JSON route (baseline)", describe(*bare_runs[0]))
-        results: dict[str, tuple[Load, Load]] = {}
-        for target in (
-            Target("merchant page GET /merchants/<uscc>", site_port, [f"/merchants/{c}" for c in inputs.usccs]),
+        results: dict[str, tuple[Load, Load, Target]] = {}
+
+        def page(uscc: str) -> str:
+            return f"/merchants/{uscc}"
+
+        targets = [
             Target(
-                "open API GET /api/v1/merchants/<uscc>", site_port, [f"/api/v1/merchants/{c}" for c in inputs.usccs]
+                "merchant page GET /merchants/<uscc>, cold (page cache on, misses)",
+                site_port,
+                [page(c) for c in inputs.cold],
+                latency_paths=[page(c) for c in inputs.cold_latency],
+                note=cold_note,
             ),
-            Target("name search page GET /?q=", site_port, [f"/?q={q}" for q in quoted]),
-            Target("open API search GET /api/v1/merchants?q=", site_port, [f"/api/v1/merchants?q={q}" for q in quoted]),
-        ):
+            Target(
+                "merchant page GET /merchants/<uscc>, PUBLIC_PAGE_CACHE_SIZE=0 (no cache)",
+                0,  # its own gunicorn, started below
+                [page(c) for c in inputs.cold],
+                latency_paths=[page(c) for c in inputs.cold_latency],
+                note="the same codes on a third gunicorn with the page cache off",
+            ),
+            Target(
+                f"merchant page GET /merchants/<uscc>, warm (hot set of {len(inputs.hot):,}, page cache hits)",
+                site_port,
+                [page(c) for c in inputs.hot],
+                until_warm=True,
+                note=(
+                    f"warm: {len(inputs.hot):,} merchants requested again and again after a warm-up (each connection "
+                    "walks the hot set) until the throughput stops rising; models repeat QR scans at busy premises "
+                    "with no ledger writes during the run (any ledger append changes the tree size and so misses "
+                    "every cached page)"
+                ),
+            ),
+            Target(
+                "open API GET /api/v1/merchants/<uscc>, cold (no server-side cache)",
+                site_port,
+                [f"/api/v1/merchants/{c}" for c in inputs.cold],
+                latency_paths=[f"/api/v1/merchants/{c}" for c in inputs.cold_latency],
+                note="every request runs the page's queries (ETags only spare a revalidating client the body)",
+            ),
+            Target(
+                "open API GET /api/v1/results?per_page=20",
+                site_port,
+                ["/api/v1/results?per_page=20"],
+                lookup=False,
+                note="the bench world has no published results: an empty page, i.e. the API's own overhead",
+            ),
+            Target("name search page GET /?q=", site_port, [f"/?q={q}" for q in quoted], lookup=False),
+            Target(
+                "open API search GET /api/v1/merchants?q=",
+                site_port,
+                [f"/api/v1/merchants?q={q}" for q in quoted],
+                lookup=False,
+            ),
+        ]
+        for target in targets:
+            if target.port == 0:
+                with gunicorn("public:site_app()", uncached, args) as target.port:
+                    results[target.label] = (*measure(target, args), target)
+                continue
             if available(target):
-                results[target.label] = measure(target, args)
+                results[target.label] = (*measure(target, args), target)
             else:
                 report(target.label, "not available (the route answers 404)")
         bare_runs.append(measure(bare, args))
         report("bare Flask JSON route again (after the site)", describe(*bare_runs[1]))
     base = statistics.mean(loaded.rate for loaded, _ in bare_runs)
-    for label, (loaded, alone) in results.items():
+    section("Results against the bars")
+    report(
+        "bare Flask JSON route, mean of the two runs",
+        f"{base:,.0f} req/s (before {bare_runs[0][0].rate:,.0f}, after {bare_runs[1][0].rate:,.0f})",
+    )
+    for label, (loaded, alone, target) in results.items():
         ratio = loaded.rate / base
-        if "search" not in label:
+        if target.note:
+            print(f"  ({target.note})")
+        if target.lookup:
             report(
                 f"{label}: throughput / bare",
                 f"{loaded.rate:,.0f} / {base:,.0f} req/s = {ratio:.1%}",
@@ -668,6 +791,9 @@ def serve_and_measure(url: str, tmp: Path, inputs: Inputs, args: argparse.Namesp
                 f"p95 ≤ {LOOKUP_P95_MS:.0f} ms",
                 alone.ms(95) <= LOOKUP_P95_MS,
             )
+            continue
+        if "search" not in label:
+            report(f"{label}: throughput", f"{describe(loaded, alone)}; / bare {ratio:.1%}")
             continue
         report(f"{label}: throughput", f"{describe(loaded, alone)}; / bare {ratio:.1%}")
         report(
@@ -691,7 +817,8 @@ def run(args: argparse.Namespace) -> None:
     with scratch_postgres(args.pg_url, reuse=args.reuse, keep=args.keep) as (url, existed):
         section(f"PostgreSQL (loopback): {args.merchants:,} merchants")
         inputs = prepare(url, tmp, args, rng, existed)
-        serve_and_measure(url, tmp, inputs, args)
+        if not args.build_only:
+            serve_and_measure(url, tmp, inputs, args)
 
 
 def main() -> None:
@@ -706,11 +833,15 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--latency-requests", type=int, default=400)
     parser.add_argument("--queries", type=int, default=1000, help="distinct search queries")
+    parser.add_argument("--hot", type=int, default=1000, help="merchants in the warm-cache run's hot set")
     parser.add_argument("--reuse", action="store_true", help="reuse the scratch database of a --keep run")
     parser.add_argument("--keep", action="store_true", help="leave the scratch database for --reuse")
+    parser.add_argument("--build-only", action="store_true", help="build (or reuse) the world and stop; implies --keep")
     args = parser.parse_args()
+    args.keep = args.keep or args.build_only
     if args.quick:
         args.merchants, args.seconds, args.warmup, args.latency_requests = 20_000, 4.0, 1.0, 100
+        args.hot = min(args.hot, 200)  # 1 s warm-up runs: a hot set small enough to fill quickly
     print(
         f"public site benchmark: {args.merchants:,} merchants; load average {os.getloadavg()[0]:.2f}; "
         f"{os.cpu_count()} CPUs; {json.dumps(sys.argv[1:])}"
