@@ -94,6 +94,7 @@ class Config:
     # Rendered public merchant pages kept per process (public/page_cache.py); None: 2,000, or 0 when testing.
     PUBLIC_PAGE_CACHE_SIZE: int | None = None
     PUBLIC_PAGE_CACHE_SECONDS: int = 300  # and how long one is kept at most
+    PUBLIC_PAGE_CACHE_FRESHNESS: float = 1.0  # how old this process's idea of the ledger size may be (seconds)
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(default_factory=lambda: {"pool_pre_ping": True})
     TESTING: bool = False
     WTF_CSRF_ENABLED: bool = True
@@ -141,6 +142,9 @@ class Config:
             TRACKING_RATE_LIMIT=environ.get("TRACKING_RATE_LIMIT", cls.TRACKING_RATE_LIMIT),
             API_RATE_LIMIT=environ.get("API_RATE_LIMIT", cls.API_RATE_LIMIT),
             REPORT_REWARD_MAX=int(environ.get("REPORT_REWARD_MAX", cls.REPORT_REWARD_MAX)),
+            PUBLIC_PAGE_CACHE_FRESHNESS=float(
+                environ.get("PUBLIC_PAGE_CACHE_FRESHNESS", cls.PUBLIC_PAGE_CACHE_FRESHNESS)
+            ),
             PUBLIC_PAGE_CACHE_SECONDS=int(environ.get("PUBLIC_PAGE_CACHE_SECONDS", cls.PUBLIC_PAGE_CACHE_SECONDS)),
             PUBLIC_PAGE_CACHE_SIZE=(
                 int(environ["PUBLIC_PAGE_CACHE_SIZE"]) if environ.get("PUBLIC_PAGE_CACHE_SIZE") else None

@@ -91,6 +91,9 @@ class Appended:
     version: int
 
 
+APPENDED = "ledger_appended"  # a Session.info flag: this transaction appended leaves
+
+
 def append_many(records: Sequence[Record], *, at: datetime | None = None) -> list[Appended]:
     """Append facts to the log inside the caller's transaction (the caller commits).
 
@@ -132,6 +135,7 @@ def append_many(records: Sequence[Record], *, at: datetime | None = None) -> lis
     head.frontier = b"".join(frontier.hashes)
     head.updated_at = at
     db.session.flush()
+    db.session.info[APPENDED] = True  # readers that cache by tree size (public/page_cache.py) look after commit
     return [Appended(e["leaf_index"], e["leaf_hash"], e["version"]) for e in entries]
 
 

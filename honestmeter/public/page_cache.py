@@ -1,12 +1,18 @@
 """A per-process cache of rendered public merchant pages for anonymous visitors (DESIGN §9: the QR landing page).
 
 Rendering a merchant page runs a dozen queries and a large template; the same shop's QR is scanned again and again.
-A cached page is keyed by what it depends on, so it is never stale:
-- the merchant (USCC) and the language;
+A cached page is keyed by what it depends on:
+- the merchant (USCC, as requested) and the language;
 - the ledger's tree size: every public fact (registration, commitment, instrument verification, result, reply,
   listing, penalty, grade, repair) is published to the ledger when it changes, so any new fact anywhere makes every
-  older page a miss (a single-row read, cheaper than any of the page's queries);
+  older page a miss;
 - the China date: instrument states, publicity periods and the stale-data flags change with the day.
+
+A hit touches no database: the process keeps the tree size it last read and reads it again at most once every
+PUBLIC_PAGE_CACHE_FRESHNESS seconds (default 1), and at once after a commit of its own that appended to the ledger.
+So a fact published by this process shows on the next request, one published by another process (a second
+worker, the scheduler, the CLI) within that many seconds.
+
 Signed-in people (their menus differ) and visitors with flashed messages pending are never served from or stored
 in the cache. PUBLIC_PAGE_CACHE_SIZE (pages per process; 0 turns it off; off when testing unless set) bounds the
 memory; entries also expire after PUBLIC_PAGE_CACHE_SECONDS so a rare change outside the ledger (a merchant record
@@ -17,22 +23,41 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Callable
+from typing import Any
 
 from cachetools import TTLCache
 from flask import Flask, Response, current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from honestmeter import clock
 from honestmeter.ledger import services as ledger
 
-_caches: dict[int, tuple[TTLCache[tuple[str, ...], tuple[bytes, str]], threading.Lock]] = {}
-_guard = threading.Lock()
-
-
 DEFAULT_SIZE = 2000  # a large page is about 40 kB: 80 MB per worker at most
 DEFAULT_SECONDS = 300
+DEFAULT_FRESHNESS = 1.0
+
+Key = tuple[str, str, int, str]
+Entry = tuple[bytes, str]
+
+
+class _State:
+    """One app's cache, and the ledger size it last read."""
+
+    def __init__(self, size: int, ttl: float) -> None:
+        self.pages: TTLCache[Key, Entry] = TTLCache(maxsize=size, ttl=ttl)
+        self.lock = threading.Lock()
+        self.tree_size = -1
+        self.read_at = 0.0
+
+
+_states: dict[int, _State] = {}
+_guard = threading.Lock()
+_stale = threading.Event()  # set after a local commit that appended to the ledger
 
 
 def cache_size(app: Flask) -> int:
@@ -42,49 +67,48 @@ def cache_size(app: Flask) -> int:
     return int(configured)
 
 
-def _cache(app: Flask) -> tuple[TTLCache[tuple[str, ...], tuple[bytes, str]], threading.Lock] | None:
+def _state(app: Flask) -> _State | None:
     size = cache_size(app)
     if size <= 0:
         return None
     with _guard:
-        found = _caches.get(id(app))
+        found = _states.get(id(app))
         if found is None:
             ttl = float(app.config.get("PUBLIC_PAGE_CACHE_SECONDS") or DEFAULT_SECONDS)
-            found = _caches[id(app)] = (TTLCache(maxsize=size, ttl=ttl), threading.Lock())
+            found = _states[id(app)] = _State(size, ttl)
         return found
 
 
 def clear() -> None:
     with _guard:
-        _caches.clear()
+        _states.clear()
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(db_session: Session) -> None:
+    if db_session.info.pop(ledger.APPENDED, False):
+        _stale.set()
+
+
+def _tree_size(app: Flask, state: _State) -> int:
+    """The ledger size as this process last read it, read again when older than the freshness window."""
+    freshness = float(app.config.get("PUBLIC_PAGE_CACHE_FRESHNESS", DEFAULT_FRESHNESS))
+    now = time.monotonic()
+    if _stale.is_set() or now - state.read_at > freshness:
+        _stale.clear()
+        state.tree_size, state.read_at = ledger.tree_size(), now
+    return state.tree_size
 
 
 def _cacheable() -> bool:
     return not current_user.is_authenticated and "_flashes" not in session
 
 
-def cached_page(uscc: str, render: Callable[[], str]) -> Response:
-    """The merchant page as HTML, from the cache when nothing it shows can have changed; with an ETag so a
-    browser's revalidation costs no body."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    found = _cache(app) if _cacheable() else None
-    body: bytes
-    etag: str
-    if found is None:
-        body = render().encode("utf-8")
-        etag = hashlib.sha256(body).hexdigest()[:32]
-    else:
-        cache, lock = found
-        key = (uscc, str(get_locale()), str(ledger.tree_size()), clock.today().isoformat())
-        with lock:
-            hit = cache.get(key)
-        if hit is None:
-            body = render().encode("utf-8")
-            etag = hashlib.sha256(body).hexdigest()[:32]
-            with lock:
-                cache[key] = (body, etag)
-        else:
-            body, etag = hit
+def _key(app: Flask, state: _State, uscc: str) -> Key:
+    return (uscc, str(get_locale()), _tree_size(app, state), clock.today().isoformat())
+
+
+def _response(body: bytes, etag: str) -> Response:
     response = Response(body, mimetype="text/html")
     response.set_etag(etag)
     if not current_user.is_authenticated:
@@ -92,3 +116,31 @@ def cached_page(uscc: str, render: Callable[[], str]) -> Response:
         response.vary.add("Cookie")  # the language cookie picks the page's language
     response.make_conditional(request)
     return response
+
+
+def _app() -> Any:
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
+def hit(uscc: str) -> Response | None:
+    """The cached page for this USCC as requested, if there is one that is still current; no database work
+    beyond (at most once a second) reading the ledger size."""
+    state = _state(_app()) if _cacheable() else None
+    if state is None:
+        return None
+    with state.lock:
+        found = state.pages.get(_key(_app(), state, uscc))
+    return None if found is None else _response(*found)
+
+
+def page(uscc: str, render: Callable[[], str]) -> Response:
+    """Render the merchant page (a miss) and keep it for the next visitor when it may be cached."""
+    app = _app()
+    state = _state(app) if _cacheable() else None
+    key = _key(app, state, uscc) if state is not None else None  # read before rendering: never newer than the page
+    body = render().encode("utf-8")
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    if state is not None and key is not None:
+        with state.lock:
+            state.pages[key] = (body, etag)
+    return _response(body, etag)

@@ -47,12 +47,14 @@ def home() -> Any:
 @bp.route("/merchants/<uscc>")
 @public
 def merchant(uscc: str) -> Any:
-    found = merchant_queries.find_by_uscc(uscc)
+    code = uscc.strip().upper()[:18]
+    cached = page_cache.hit(code)  # a QR scan of a busy shop: no query at all
+    if cached is not None:
+        return cached
+    found = merchant_queries.find_by_uscc(code)
     if found is None:
         abort(404)
-    return page_cache.cached_page(
-        found.uscc, lambda: render_template("public/merchant.html", **queries.merchant_page(found))
-    )
+    return page_cache.page(code, lambda: render_template("public/merchant.html", **queries.merchant_page(found)))
 
 
 @bp.route("/lang/<code>")

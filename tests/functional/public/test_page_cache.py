@@ -4,10 +4,12 @@ signed-in people, and conditional requests answered with 304."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from honestmeter.extensions import db
 from honestmeter.ledger import services as ledger
@@ -19,9 +21,11 @@ from tests.factories import PASSWORD, MerchantFactory, UserFactory
 @pytest.fixture(autouse=True)
 def _cache_on(app: Flask) -> Iterator[None]:
     app.config["PUBLIC_PAGE_CACHE_SIZE"] = 100
+    app.config["PUBLIC_PAGE_CACHE_FRESHNESS"] = 0  # read the ledger size on every request, unless a test says so
     page_cache.clear()
     yield
     app.config["PUBLIC_PAGE_CACHE_SIZE"] = None
+    app.config["PUBLIC_PAGE_CACHE_FRESHNESS"] = 1.0
     page_cache.clear()
 
 
@@ -41,6 +45,34 @@ def test_a_page_is_served_from_the_cache_until_the_ledger_grows(client: FlaskCli
     assert "缓存测试商行" in client.get(f"/merchants/{merchant.uscc}").get_data(as_text=True)  # a hit
     ledger.append(ledger.Record("notice", "cache-test", {}))
     assert "改名后的商行" in client.get(f"/merchants/{merchant.uscc}").get_data(as_text=True)  # the key moved on
+
+
+def test_a_hit_reads_nothing_within_the_freshness_window_but_a_local_commit_ends_it(
+    app: Flask, client: FlaskClient, merchant: Merchant
+) -> None:
+    app.config["PUBLIC_PAGE_CACHE_FRESHNESS"] = 3600
+    client.get(f"/merchants/{merchant.uscc}")
+    statements: list[str] = []
+    with _counting(statements):
+        assert "缓存测试商行" in client.get(f"/merchants/{merchant.uscc.lower()}").get_data(as_text=True)
+    assert statements == []  # a hit touches no database
+    ledger.append(ledger.Record("notice", "cache-test", {}))  # another process's append: not seen yet
+    rename(merchant, "改名后的商行")
+    assert "缓存测试商行" in client.get(f"/merchants/{merchant.uscc}").get_data(as_text=True)
+    db.session.commit()  # this process's own append, committed: the next request reads the size again
+    assert "改名后的商行" in client.get(f"/merchants/{merchant.uscc}").get_data(as_text=True)
+
+
+@contextmanager
+def _counting(statements: list[str]) -> Iterator[None]:
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_languages_are_cached_apart(client: FlaskClient, merchant: Merchant) -> None:
