@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, jsonify, url_for
+from flask import abort, current_app, jsonify, url_for
 from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
 
@@ -19,6 +19,7 @@ from honestmeter.complaints.routes import complaint_limit, tracking_limit
 from honestmeter.errors import DomainError
 from honestmeter.extensions import limiter
 from honestmeter.merchants import queries as merchant_queries
+from honestmeter.public import page_cache
 from honestmeter.ratings import grades
 from honestmeter.security import public
 
@@ -123,10 +124,18 @@ def merchant(uscc: str) -> Any:
 
     Everything the public merchant page shows, each fact with the leaf hash of its ledger record.
     """
-    found = merchant_queries.find_by_uscc(uscc) if len(uscc) <= 18 else None
+    code = uscc.strip().upper()
+    cached = page_cache.hit(code, page_cache.API) if len(code) <= 18 else None
+    if cached is not None:
+        return cached
+    found = merchant_queries.find_by_uscc(code) if len(code) <= 18 else None
     if found is None:
         abort(404, description="没有该统一社会信用代码的经营者 / no merchant with this USCC")
-    return queries.merchant_detail(found)
+    return page_cache.page(
+        code,
+        lambda: current_app.json.dumps(schemas.MerchantDetail().dump(queries.merchant_detail(found))) + "\n",
+        page_cache.API,
+    )
 
 
 @blp.route("/results", tags=["results"])

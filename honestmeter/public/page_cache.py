@@ -1,4 +1,5 @@
-"""A per-process cache of rendered public merchant pages for anonymous visitors (DESIGN §9: the QR landing page).
+"""A per-process cache of rendered public merchant pages (and the open API's merchant detail) for anonymous
+visitors (DESIGN §9: the QR landing page).
 
 Rendering a merchant page runs a dozen queries and a large template; the same shop's QR is scanned again and again.
 A cached page is keyed by what it depends on:
@@ -41,8 +42,10 @@ DEFAULT_SIZE = 2000  # a large page is about 40 kB: 80 MB per worker at most
 DEFAULT_SECONDS = 300
 DEFAULT_FRESHNESS = 1.0
 
-Key = tuple[str, str, int, str]
-Entry = tuple[bytes, str]
+PAGE, API = "page", "api"  # the HTML page and the open API's JSON for one merchant
+MIMETYPES = {PAGE: "text/html", API: "application/json"}
+Key = tuple[str, str, str, int, str]
+Entry = tuple[bytes, str, str]  # body, ETag, mimetype
 
 
 class _State:
@@ -104,14 +107,14 @@ def _cacheable() -> bool:
     return not current_user.is_authenticated and "_flashes" not in session
 
 
-def _key(app: Flask, state: _State, uscc: str) -> Key:
-    return (uscc, str(get_locale()), _tree_size(app, state), clock.today().isoformat())
+def _key(app: Flask, state: _State, kind: str, uscc: str) -> Key:
+    return (kind, uscc, str(get_locale()), _tree_size(app, state), clock.today().isoformat())
 
 
-def _response(body: bytes, etag: str) -> Response:
-    response = Response(body, mimetype="text/html")
+def _response(body: bytes, etag: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
     response.set_etag(etag)
-    if not current_user.is_authenticated:
+    if mimetype == MIMETYPES[PAGE] and not current_user.is_authenticated:  # the API has its own (api/http.py)
         response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
         response.vary.add("Cookie")  # the language cookie picks the page's language
     response.make_conditional(request)
@@ -122,25 +125,27 @@ def _app() -> Any:
     return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
-def hit(uscc: str) -> Response | None:
-    """The cached page for this USCC as requested, if there is one that is still current; no database work
+def hit(uscc: str, kind: str = PAGE) -> Response | None:
+    """The cached answer for this USCC as requested, if there is one that is still current; no database work
     beyond (at most once a second) reading the ledger size."""
     state = _state(_app()) if _cacheable() else None
     if state is None:
         return None
     with state.lock:
-        found = state.pages.get(_key(_app(), state, uscc))
+        found = state.pages.get(_key(_app(), state, kind, uscc))
     return None if found is None else _response(*found)
 
 
-def page(uscc: str, render: Callable[[], str]) -> Response:
-    """Render the merchant page (a miss) and keep it for the next visitor when it may be cached."""
+def page(uscc: str, render: Callable[[], str | bytes], kind: str = PAGE) -> Response:
+    """Render the answer (a miss) and keep it for the next visitor when it may be cached."""
     app = _app()
     state = _state(app) if _cacheable() else None
-    key = _key(app, state, uscc) if state is not None else None  # read before rendering: never newer than the page
-    body = render().encode("utf-8")
-    etag = hashlib.sha256(body).hexdigest()[:32]
+    # The key is read before rendering, so a stored answer is never older than its key says.
+    key = _key(app, state, kind, uscc) if state is not None else None
+    rendered = render()
+    body = rendered.encode("utf-8") if isinstance(rendered, str) else rendered
+    entry = (body, hashlib.sha256(body).hexdigest()[:32], MIMETYPES[kind])
     if state is not None and key is not None:
         with state.lock:
-            state.pages[key] = (body, etag)
-    return _response(body, etag)
+            state.pages[key] = entry
+    return _response(*entry)

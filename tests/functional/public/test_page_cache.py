@@ -105,3 +105,14 @@ def test_off_when_the_size_is_zero(app: Flask, client: FlaskClient, merchant: Me
     client.get(f"/merchants/{merchant.uscc}")
     rename(merchant, "不缓存的新名字")
     assert "不缓存的新名字" in client.get(f"/merchants/{merchant.uscc}").get_data(as_text=True)
+
+
+def test_the_api_detail_is_cached_too_with_the_same_bytes(app: Flask, client: FlaskClient, merchant: Merchant) -> None:
+    app.config["PUBLIC_PAGE_CACHE_SIZE"] = 0
+    uncached = client.get(f"/api/v1/merchants/{merchant.uscc}")
+    app.config["PUBLIC_PAGE_CACHE_SIZE"] = 100
+    first = client.get(f"/api/v1/merchants/{merchant.uscc}")
+    rename(merchant, "接口缓存后的新名字")
+    second = client.get(f"/api/v1/merchants/{merchant.uscc}")
+    assert uncached.data == first.data == second.data
+    assert second.mimetype == "application/json" and second.headers["Cache-Control"] == "public, max-age=60"
