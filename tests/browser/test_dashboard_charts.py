@@ -49,3 +49,21 @@ def test_the_merchant_grade_page_on_a_phone(phone: Page, live_server: str) -> No
     shot(phone, "portal-grade-phone")
     # Nothing scrolls sideways on a phone except the tables, which scroll inside their own box.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_transparency_statistics_on_a_phone(phone: Page, live_server: str) -> None:
+    """The public statistics draw their charts under the CSP and count the demo's complaints, nothing personal."""
+    problems: list[str] = []
+    phone.on("pageerror", lambda err: problems.append(str(err)))
+    phone.goto(f"{live_server}/transparency")
+    expect(phone.get_by_role("heading", name="投诉举报办理", exact=True)).to_be_visible()
+    expect(phone.locator("#complaints-summary")).to_contain_text("已办结")
+    drawn = phone.evaluate(
+        "() => [...document.querySelectorAll('canvas[data-chart]')]"
+        ".map(c => window.Chart && !!window.Chart.getChart(c) && c.width > 0)"
+    )
+    assert drawn and all(drawn), drawn
+    assert "13900139000" not in phone.content()  # the demo reporter's phone
+    shot(phone, "transparency-phone")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert problems == []
