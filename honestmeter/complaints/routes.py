@@ -6,15 +6,27 @@ on-site check see the complaint without them.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from honestmeter import attachments
+from honestmeter import attachments, clock
 from honestmeter.complaints import services
 from honestmeter.complaints.forms import AssignForm, CheckForm, ComplaintForm, DecideForm, RewardForm, VerifyForm
 from honestmeter.complaints.models import Complaint, ComplaintCategory, ComplaintStatus
@@ -173,6 +185,15 @@ def queue() -> Any:
 def _people() -> list[tuple[Any, str]]:
     """Active inspectors as choices (int values: the fields coerce the submitted ids to int)."""
     return [(i.id, f"{i.name}（{i.badge_number}，{i.region.name}）") for i in tasks.active_inspectors()]
+
+
+@bp.route("/admin/complaints/export.csv")
+@admin_required
+def export() -> Any:
+    status, category = request.args.get("status", ""), request.args.get("category", "")
+    data = services.export_csv(services.queue_stmt(status, category))
+    name = f"投诉举报-{clock.today().isoformat()}.csv"
+    return send_file(io.BytesIO(data), mimetype="text/csv; charset=utf-8", as_attachment=True, download_name=name)
 
 
 def _check_form(form: CheckForm | None = None) -> CheckForm:

@@ -19,14 +19,14 @@ import re
 import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
-from honestmeter import attachments, clock
+from honestmeter import attachments, clock, tables
 from honestmeter.auth.models import Role, User
 from honestmeter.complaints.models import DECIDED, Complaint, ComplaintCategory, ComplaintStatus
 from honestmeter.db import unit_of_work
@@ -34,7 +34,7 @@ from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, Va
 from honestmeter.extensions import db
 from honestmeter.inspections import tasks
 from honestmeter.inspections.models import Inspector, Task, TaskKind
-from honestmeter.inspections.result_records import china_date
+from honestmeter.inspections.result_records import CHINA, china_date
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.queries import find_by_uscc
 from honestmeter.ratings import facts, grades
@@ -231,6 +231,55 @@ def queue_stmt(status: str = "", category: str = "") -> sa.Select[tuple[Complain
     open_first = sa.case((Complaint.status.in_(DECIDED), 1), else_=0)
     waiting = sa.case((Complaint.status.in_(DECIDED), -Complaint.id), else_=Complaint.id)
     return stmt.order_by(open_first, waiting)
+
+
+EXPORT_HEADERS = (
+    "编号",
+    "问题类别",
+    "被投诉经营者",
+    "统一社会信用代码",
+    "地点",
+    "发生日期",
+    "提交时间",
+    "来源",
+    "状态",
+    "承办人",
+    "核查任务",
+    "办结时间",
+    "处理意见",
+    "申请奖励",
+    "奖励金额（元）",
+)
+
+
+def export_csv(stmt: sa.Select[tuple[Complaint]]) -> bytes:
+    """The regulator's filtered list as CSV for Excel. Like the page it comes from, it is for regulators only; the
+    reporter's contact details are left out all the same (they are looked up one complaint at a time)."""
+    rows = (
+        (
+            c.id,
+            CATEGORY_LABELS[c.category],
+            c.merchant_name,
+            c.merchant.uscc if c.merchant is not None else "",
+            c.place,
+            c.happened_on.isoformat() if c.happened_on else "",
+            china_time(c.submitted_at),
+            "接口" if c.via_api else "网页",
+            STATUS_LABELS[c.status],
+            c.handler.name if c.handler is not None else "",
+            c.task_id or "",
+            china_time(c.decided_at) if c.decided_at else "",
+            c.decision_reasons or "",
+            "是" if c.wants_reward else "否",
+            format(c.reward_amount, "f") if c.reward_amount is not None else "",
+        )
+        for c in db.session.scalars(stmt)
+    )
+    return tables.write_csv(EXPORT_HEADERS, rows)
+
+
+def china_time(moment: datetime) -> str:
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def open_count() -> int:

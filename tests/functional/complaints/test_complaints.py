@@ -322,3 +322,16 @@ def test_the_dashboard_counts_open_complaints(admin: FlaskClient, merchant: Merc
     services.submit(services.NewComplaint("other", "计价器跳字太快不正常", merchant=merchant.uscc))
     page = admin.get("/admin/").get_data(as_text=True)
     assert re.search(r"<strong>1</strong><span>未办结投诉举报</span>", page)
+
+
+def test_regulators_export_the_filtered_list_without_contact_details(admin: FlaskClient, merchant: Merchant) -> None:
+    services.submit(
+        services.NewComplaint("other", "计价器跳字太快不正常", merchant=merchant.uscc, contact_phone="021-7654321")
+    )
+    services.submit(services.NewComplaint("labelling", "净含量标注字太小看不清", merchant="某店"))
+    response = admin.get("/admin/complaints/export.csv?category=other")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    text = response.data.decode("utf-8-sig")
+    lines = text.strip().split("\r\n")
+    assert lines[0].startswith("编号,问题类别,被投诉经营者") and len(lines) == 2
+    assert merchant.uscc in lines[1] and "已受理" in lines[1] and "021-7654321" not in text
