@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from honestmeter.auth import passwords
 from honestmeter.auth.models import AccountStatus, Role, User
+from honestmeter.commitments.models import Commitment, CommitmentStatus
 from honestmeter.extensions import db
 from honestmeter.inspections import followup, plans
 from honestmeter.inspections.models import (
@@ -220,3 +221,33 @@ def approved_result_repair(task: Task, user: User, at: datetime) -> RepairReques
     db.session.flush()
     ledger.publish(repairs.repair_record(repair))
     return repair
+
+
+def signed_commitment(
+    merchant: Merchant,
+    valid_until: date,
+    *,
+    signed_at: datetime,
+    status: CommitmentStatus = CommitmentStatus.ACTIVE,
+    signer: tuple[str, str] = ("张三", "店主"),
+) -> Commitment:
+    """A commitment to the sector's current default text, valid for the 365 days up to `valid_until` (rows only)."""
+    from honestmeter.commitments import services as commitment_services
+
+    commitment_services.seed_default_templates()
+    template = commitment_services.current_template(merchant.sector_code)
+    assert template is not None
+    row = Commitment(
+        merchant_id=merchant.id,
+        template_id=template.id,
+        text_sha256=template.text_sha256,
+        signer_name=signer[0],
+        signer_title=signer[1],
+        signed_at=signed_at,
+        valid_from=valid_until - timedelta(days=364),
+        valid_until=valid_until,
+        status=status,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row

@@ -11,8 +11,7 @@ from decimal import Decimal
 import pytest
 
 from honestmeter import clock
-from honestmeter.commitments import services as commitment_services
-from honestmeter.commitments.models import Commitment, CommitmentStatus
+from honestmeter.commitments.models import Commitment
 from honestmeter.extensions import db
 from honestmeter.inspections import replies
 from honestmeter.inspections.models import Task
@@ -55,22 +54,9 @@ def published(merchant: Merchant, checked_on: date, codes: tuple[str, ...] = ("0
 
 
 def commitment(merchant: Merchant, valid_until: date) -> Commitment:
-    commitment_services.seed_default_templates()
-    template = commitment_services.current_template(merchant.sector_code)
-    assert template is not None
-    row = Commitment(
-        merchant_id=merchant.id,
-        template_id=template.id,
-        text_sha256=template.text_sha256,
-        signer_name="王五",
-        signer_title="店长",
-        signed_at=NOW - timedelta(days=30),
-        valid_from=valid_until - timedelta(days=364),
-        valid_until=valid_until,
-        status=CommitmentStatus.ACTIVE,
+    row = factories.signed_commitment(
+        merchant, valid_until, signed_at=NOW - timedelta(days=30), signer=("王五", "店长")
     )
-    db.session.add(row)
-    db.session.flush()
     ledger.append(ledger.Record("commitment", str(row.id), {"status": "active"}))
     return row
 

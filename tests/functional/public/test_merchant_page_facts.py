@@ -11,16 +11,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from honestmeter import clock
-from honestmeter.commitments import services as commitment_services
 from honestmeter.commitments.models import Commitment, CommitmentStatus
-from honestmeter.extensions import db
 from honestmeter.inspections import replies
 from honestmeter.inspections.models import Task
 from honestmeter.instruments import records as instrument_records
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.models import Merchant
 from honestmeter.ratings import repairs
-from tests.factories import InstrumentFactory, MerchantFactory, UserFactory, approved_result_repair, published
+from tests.factories import (
+    InstrumentFactory,
+    MerchantFactory,
+    UserFactory,
+    approved_result_repair,
+    published,
+    signed_commitment,
+)
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)
 TODAY = date(2026, 11, 23)
@@ -48,23 +53,7 @@ def notice(page: str) -> str:
 
 
 def commitment(merchant: Merchant, valid_until: date, status: CommitmentStatus = CommitmentStatus.ACTIVE) -> Commitment:
-    commitment_services.seed_default_templates()
-    template = commitment_services.current_template(merchant.sector_code)
-    assert template is not None
-    row = Commitment(
-        merchant_id=merchant.id,
-        template_id=template.id,
-        text_sha256=template.text_sha256,
-        signer_name="张三",
-        signer_title="店主",
-        signed_at=NOW - timedelta(days=200),
-        valid_from=valid_until - timedelta(days=364),
-        valid_until=valid_until,
-        status=status,
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
+    return signed_commitment(merchant, valid_until, signed_at=NOW - timedelta(days=200), status=status)
 
 
 def published_on(merchant: Merchant, checked_on: date) -> Task:
