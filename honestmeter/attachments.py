@@ -7,12 +7,13 @@ The checks themselves are `instruments/scans.py` (pure); this module adds what e
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
-from flask import Response, current_app, send_file
+from flask import Response, abort, current_app, request, send_file
 
 from honestmeter.errors import NotFound, ValidationFailed
 from honestmeter.instruments import scans
@@ -32,6 +33,29 @@ class StoredFile:
     path: Path
     content_type: str
     download_name: str
+
+
+SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def uploads(field_name: str) -> list[Upload]:
+    """The files a form field of the current request carries, one byte past the limit (so an oversized file is
+    seen, not cut); empty file inputs left out."""
+    return [
+        Upload(f.read(limit() + 1), f.filename or "")
+        for f in request.files.getlist(field_name)
+        if f and (f.filename or "")
+    ]
+
+
+def download(files: Iterable[dict[str, Any]] | None, sha256: str) -> Response:
+    """One file listed on a row as a private download; a malformed or unlisted hash is a 404."""
+    if not SHA256.fullmatch(sha256):
+        abort(404)
+    try:
+        return send(find(files, sha256))
+    except NotFound:
+        abort(404)
 
 
 def limit() -> int:

@@ -7,7 +7,6 @@ on-site check see the complaint without them.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -39,7 +38,6 @@ from honestmeter.security import admin_required, inspector_required, public
 from honestmeter.web import choices, paginate, show_error
 
 bp = Blueprint("complaints", __name__)
-SHA256 = re.compile(r"[0-9a-f]{64}")
 PHOTO_ACCEPT = "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf"
 CODE_KEY = "complaint_code"
 
@@ -58,23 +56,6 @@ def _labels() -> dict[str, Any]:
         "status_labels": services.STATUS_LABELS,
         "display_code": services.display_code,
     }
-
-
-def _uploads(field_name: str) -> list[attachments.Upload]:
-    return [
-        attachments.Upload(f.read(attachments.limit() + 1), f.filename or "")
-        for f in request.files.getlist(field_name)
-        if f and (f.filename or "")
-    ]
-
-
-def _photo(item: Complaint, sha256: str) -> Any:
-    if not SHA256.fullmatch(sha256):
-        abort(404)
-    try:
-        return attachments.send(services.photo(item, sha256))
-    except NotFound:
-        abort(404)
 
 
 # ---------------------------------------------------------------- the public
@@ -104,7 +85,7 @@ def new() -> Any:
                     contact_phone=form.contact_phone.data or "",
                     contact_email=form.contact_email.data or "",
                     wants_reward=bool(form.wants_reward.data),
-                    photos=_uploads(form.photos.name),
+                    photos=attachments.uploads(form.photos.name),
                 )
             )
         except DomainError as err:
@@ -323,7 +304,7 @@ def reward(complaint_id: int) -> Any:
 @bp.route("/admin/complaints/<int:complaint_id>/photos/<sha256>")
 @admin_required
 def admin_photo(complaint_id: int, sha256: str) -> Any:
-    return _photo(_complaint(complaint_id), sha256)
+    return attachments.download(_complaint(complaint_id).photos, sha256)
 
 
 # ---------------------------------------------------------------- inspectors
@@ -375,4 +356,4 @@ def inspector_detail(complaint_id: int) -> Any:
 @bp.route("/inspector/complaints/<int:complaint_id>/photos/<sha256>")
 @inspector_required
 def inspector_photo(complaint_id: int, sha256: str) -> Any:
-    return _photo(_handled(complaint_id), sha256)
+    return attachments.download(_handled(complaint_id).photos, sha256)

@@ -19,7 +19,7 @@ import re
 import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -34,7 +34,7 @@ from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, Va
 from honestmeter.extensions import db
 from honestmeter.inspections import tasks
 from honestmeter.inspections.models import Inspector, Task, TaskKind
-from honestmeter.inspections.result_records import CHINA, china_date
+from honestmeter.inspections.result_records import china_date, china_time
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.queries import find_by_uscc
 from honestmeter.ratings import facts, grades
@@ -268,7 +268,7 @@ def export_csv(stmt: sa.Select[tuple[Complaint]]) -> bytes:
             STATUS_LABELS[c.status],
             c.handler.name if c.handler is not None else "",
             c.task_id or "",
-            china_time(c.decided_at) if c.decided_at else "",
+            china_time(c.decided_at),
             c.decision_reasons or "",
             "是" if c.wants_reward else "否",
             format(c.reward_amount, "f") if c.reward_amount is not None else "",
@@ -276,10 +276,6 @@ def export_csv(stmt: sa.Select[tuple[Complaint]]) -> bytes:
         for c in db.session.scalars(stmt)
     )
     return tables.write_csv(EXPORT_HEADERS, rows)
-
-
-def china_time(moment: datetime) -> str:
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def open_count() -> int:
@@ -458,13 +454,6 @@ def decide_reward(complaint_id: int, *, amount: str, note: str, by: User) -> Com
     return complaint
 
 
-# ---------------------------------------------------------------- photos
-
-
-def photo(complaint: Complaint, sha256: str) -> attachments.StoredFile:
-    return attachments.find(complaint.photos, sha256)
-
-
 # ---------------------------------------------------------------- ledger
 
 
@@ -490,14 +479,3 @@ def projection() -> Iterator[tuple[str, dict[str, Any]]]:
     query = sa.select(Complaint).where(Complaint.status == ComplaintStatus.SUBSTANTIATED).order_by(Complaint.id)
     for complaint in db.session.scalars(query):
         yield str(complaint.id), record_data(complaint)
-
-
-def substantiated_for(merchant_id: int) -> list[Complaint]:
-    """The merchant's substantiated complaints, newest first (the public page shows those still counting)."""
-    return list(
-        db.session.scalars(
-            sa.select(Complaint)
-            .where(Complaint.merchant_id == merchant_id, Complaint.status == ComplaintStatus.SUBSTANTIATED)
-            .order_by(Complaint.decided_at.desc())
-        )
-    )

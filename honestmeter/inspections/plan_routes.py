@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from honestmeter.errors import DomainError, NotFound
-from honestmeter.inspections import draws, plans
+from honestmeter.inspections import draws, plans, result_records
 from honestmeter.inspections.models import CheckForm, Decision, DrawStatus, Plan, PlanStatus
 from honestmeter.inspections.plan_forms import (
     DRAW_STATUS_LABELS,
@@ -44,8 +44,7 @@ def _register_projections(state: BlueprintSetupState) -> None:
 
 @bp.app_template_filter("china_time")
 def china_time(value: datetime | None) -> str:
-    """A UTC instant as China Standard Time, to the minute (what regulators read and type)."""
-    return "" if value is None else value.astimezone(plans.CHINA).strftime("%Y-%m-%d %H:%M")
+    return result_records.china_time(value)
 
 
 def _labels() -> dict[str, Any]:

@@ -49,6 +49,11 @@ def china_date(moment: datetime) -> date:
     return moment.astimezone(CHINA).date()
 
 
+def china_time(value: datetime | None) -> str:
+    """A UTC instant as China Standard Time, to the minute (what regulators read and type); "" for None."""
+    return "" if value is None else value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
 def codes_of(task: Task) -> tuple[str, ...]:
     return result_codes.validate_codes(task.finding.result_codes) if task.finding else ()
 

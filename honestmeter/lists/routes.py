@@ -8,7 +8,6 @@ the signed-in account, never from the URL: another merchant's entry or evidence 
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +31,6 @@ from honestmeter.web import choices, paginate, show_error
 
 bp = Blueprint("lists", __name__)
 KINDS = "any(abnormal,serious,model_unit)"
-SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @bp.app_template_global("list_entry_leaf_hash")
@@ -63,16 +61,6 @@ def _entry(entry_id: int) -> ListEntry:
         return lists.get_entry(entry_id)
     except NotFound:
         abort(404)
-
-
-def _evidence(entry: ListEntry, sha256: str) -> Any:
-    if not SHA256.fullmatch(sha256):
-        abort(404)
-    try:
-        found = lists.evidence_file(entry, sha256)
-    except NotFound:
-        abort(404)
-    return attachments.send(found)
 
 
 def _certificate(entry: ListEntry) -> Any:
@@ -276,7 +264,7 @@ def remove(entry_id: int) -> Any:
 @bp.route("/admin/lists/entries/<int:entry_id>/evidence/<sha256>")
 @admin_required
 def admin_evidence(entry_id: int, sha256: str) -> Any:
-    return _evidence(_entry(entry_id), sha256)
+    return attachments.download(_entry(entry_id).evidence, sha256)
 
 
 @bp.route("/admin/lists/entries/<int:entry_id>/certificate.pdf")
@@ -306,11 +294,7 @@ def my_model_unit() -> Any:
                 merchant_id=merchant_id,
                 by=current_user,
                 application=form.application.data or "",
-                evidence=[
-                    attachments.Upload(f.read(attachments.limit() + 1), f.filename or "")
-                    for f in request.files.getlist(form.evidence.name)
-                    if f and (f.filename or "")
-                ],
+                evidence=attachments.uploads(form.evidence.name),
             )
         except DomainError as err:
             show_error(form, err)
@@ -334,7 +318,7 @@ def my_model_unit() -> Any:
 @bp.route("/portal/model-unit/<int:entry_id>/evidence/<sha256>")
 @merchant_required
 def my_evidence(entry_id: int, sha256: str) -> Any:
-    return _evidence(_own(entry_id), sha256)
+    return attachments.download(_own(entry_id).evidence, sha256)
 
 
 @bp.route("/portal/model-unit/<int:entry_id>/certificate.pdf")

@@ -715,11 +715,6 @@ def revoke_model_unit(entry: ListEntry, by: User, *, reason: str, authority: str
     return entry
 
 
-def evidence_file(entry: ListEntry, sha256: str) -> attachments.StoredFile:
-    """One evidence file of an application, checked against its row (a tampered row or file is a 404)."""
-    return attachments.find(entry.evidence, sha256)
-
-
 # ---------------------------------------------------------------- the daily job
 
 

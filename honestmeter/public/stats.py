@@ -34,11 +34,12 @@ from sqlalchemy.sql.functions import FunctionElement
 from honestmeter import clock, tables
 from honestmeter.commitments.models import Commitment
 from honestmeter.complaints.models import DECIDED, Complaint, ComplaintCategory, ComplaintStatus
+from honestmeter.complaints.services import CATEGORY_LABELS
 from honestmeter.console.queries import Chart, grade_distribution, months_back
 from honestmeter.extensions import db
 from honestmeter.inspections import publication
 from honestmeter.inspections.models import Draw, DrawStatus, Finding, Plan, PlanStatus, Task, TaskKind, TaskStatus
-from honestmeter.inspections.result_records import CHINA, KIND_LABELS
+from honestmeter.inspections.result_records import CHINA, KIND_LABELS, china_time
 from honestmeter.inspections.results import PROBLEM_CODES, RESULT_CODES
 from honestmeter.instruments.cycle import add_months
 from honestmeter.merchants.models import Merchant, MerchantStatus
@@ -58,13 +59,6 @@ CACHE_SECONDS = 300
 DONE = (TaskStatus.COMPLETED, TaskStatus.PUBLISHED)  # every inspector confirmed the finding
 KINDS = tuple(TaskKind)
 
-CATEGORY_LABELS: dict[ComplaintCategory, str] = {
-    ComplaintCategory.SHORT_WEIGHT: N_("短斤少两"),
-    ComplaintCategory.CHEATING_DEVICE: N_("使用作弊计量器具"),
-    ComplaintCategory.UNVERIFIED: N_("计量器具未检定或超期使用"),
-    ComplaintCategory.LABELLING: N_("计量标注不规范"),
-    ComplaintCategory.OTHER: N_("其他"),
-}
 SUBSTANTIATED, UNSUBSTANTIATED, OPEN = "substantiated", "unsubstantiated", "open"
 OUTCOMES: dict[str, str] = {SUBSTANTIATED: N_("属实"), UNSUBSTANTIATED: N_("不属实"), OPEN: N_("核查中")}
 
@@ -656,7 +650,7 @@ def csv_rows(found: Figures, gettext: Gettext = untranslated) -> list[tuple[str,
     title = {name: gettext(msgid) for name, msgid in CHART_TITLES.items()}
     rows: list[tuple[str, str, str, object]] = [
         (gettext(N_("统计期间")), "", "", period),
-        (gettext(N_("计算时间")), "", "", found.computed_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")),
+        (gettext(N_("计算时间")), "", "", china_time(found.computed_at)),
         (title["commitments"], "", gettext(N_("在营经营者")), c.active_merchants),
         (title["commitments"], "", gettext(N_("承诺在有效期内的经营者")), c.in_force),
         (title["commitments"], "", gettext(N_("承诺覆盖率（%）")), _number(c.share)),

@@ -6,7 +6,6 @@ or evidence is answered exactly like one that does not exist (404).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -26,7 +25,6 @@ from honestmeter.security import admin_required, merchant_required
 from honestmeter.web import paginate, show_error
 
 bp = Blueprint("repairs", __name__)
-SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @bp.record_once
@@ -38,15 +36,6 @@ def _register_projection(state: BlueprintSetupState) -> None:
 
 def _labels() -> dict[str, Any]:
     return {"target_labels": repairs.TARGET_LABELS, "status_labels": repairs.STATUS_LABELS}
-
-
-def _evidence(item: RepairRequest, sha256: str) -> Any:
-    if not SHA256.fullmatch(sha256):
-        abort(404)
-    try:
-        return attachments.send(repairs.evidence_file(item, sha256))
-    except NotFound:
-        abort(404)
 
 
 # ---------------------------------------------------------------- merchants
@@ -98,11 +87,7 @@ def new() -> Any:
                 statement=form.statement.data or "",
                 signer_name=form.signer_name.data or "",
                 signer_title=form.signer_title.data or "",
-                evidence=[
-                    attachments.Upload(f.read(attachments.limit() + 1), f.filename or "")
-                    for f in request.files.getlist(form.evidence.name)
-                    if f and (f.filename or "")
-                ],
+                evidence=attachments.uploads(form.evidence.name),
             )
         except DomainError as err:
             show_error(form, err)
@@ -147,7 +132,7 @@ def my_request(repair_id: int) -> Any:
 @bp.route("/portal/repairs/<int:repair_id>/evidence/<sha256>")
 @merchant_required
 def my_evidence(repair_id: int, sha256: str) -> Any:
-    return _evidence(_own(repair_id), sha256)
+    return attachments.download(_own(repair_id).evidence, sha256)
 
 
 # ---------------------------------------------------------------- regulators
@@ -228,4 +213,4 @@ def reject(repair_id: int) -> Any:
 @bp.route("/admin/repairs/<int:repair_id>/evidence/<sha256>")
 @admin_required
 def admin_evidence(repair_id: int, sha256: str) -> Any:
-    return _evidence(_request(repair_id), sha256)
+    return attachments.download(_request(repair_id).evidence, sha256)
