@@ -111,8 +111,10 @@ def _fts_phrase(column: str, text: str) -> str:
 def _fragment_match(column: sa.orm.InstrumentedAttribute[Any], fts_column: str, text: str, dialect: str) -> Any:
     if dialect == "sqlite" and len(text) >= TRIGRAM:
         fts = sa.table("merchants_fts", sa.column("rowid", sa.Integer))
-        matching = sa.select(fts.c.rowid).where(sa.text("merchants_fts MATCH :phrase"))
-        return Merchant.id.in_(matching.params(phrase=_fts_phrase(fts_column, text)))
+        # A unique bind parameter: the name and the initials clause sit in one statement with different phrases.
+        phrase = sa.bindparam("phrase", _fts_phrase(fts_column, text), unique=True)
+        matching = sa.select(fts.c.rowid).where(sa.text("merchants_fts MATCH :phrase").bindparams(phrase))
+        return Merchant.id.in_(matching)
     if dialect == "postgresql" and len(text) < TRIGRAM:
         # Exact for one or two characters (ILIKE is lower() on both sides), and served by a GIN index on the
         # same expression; with no ILIKE beside it the planner's estimate is the grams' own statistics.

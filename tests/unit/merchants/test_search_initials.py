@@ -101,3 +101,14 @@ def test_remembered_segments_change_nothing(name: str) -> None:
     # Names built from a few shared words hit the per-segment cache; the result must stay pypinyin's own.
     assert name_initials(name) == plain_initials(name)
     assert _migration().name_initials(name) == plain_initials(name)
+
+
+def test_sqlite_name_and_initials_clauses_keep_their_own_phrases() -> None:
+    from sqlalchemy.dialects import sqlite
+
+    from honestmeter.merchants import search
+
+    clause = search.matching("abcd", "sqlite")
+    assert clause is not None
+    phrases = sorted(str(v) for v in clause.compile(dialect=sqlite.dialect()).params.values() if "abcd" in str(v))
+    assert phrases == ['name : "abcd"', 'name_initials : "abcd"']
