@@ -22,6 +22,7 @@ from typing import Any
 from flask import Flask, Response, abort, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from honestmeter import tables
 from honestmeter.extensions import limiter
 
 PREFIX = "/api/v1/"
@@ -51,7 +52,7 @@ def _cell(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, list | tuple):
         return ";".join(_cell(v) for v in value)
-    return str(value)
+    return tables.safe_cell(value)  # merchants type their own names: no cell may start a spreadsheet formula
 
 
 def csv_bytes(items: Iterable[dict[str, Any]], columns: Sequence[str]) -> bytes:
@@ -140,9 +141,12 @@ def _cache(response: Response) -> Any:
         return response
     if response.is_streamed or response.direct_passthrough:
         return response
-    if "ETag" not in response.headers:
-        response.add_etag(weak=True)
+    if "no-store" in response.headers.get("Cache-Control", ""):
+        return response  # a complaint's progress: nothing to keep or revalidate
     response.headers.setdefault("Cache-Control", CACHE_CONTROL)
+    if "ETag" in response.headers:
+        return response  # the view answered conditionally itself (page cache, draws)
+    response.add_etag(weak=True)
     return response.make_conditional(request)
 
 

@@ -213,3 +213,10 @@ def test_a_lower_case_uscc_finds_the_merchant_and_an_unknown_one_is_404(client: 
     body = get_json(client, "/api/v1/merchants/91110000000000000X", 404)
     assert body["status"] == 404
     assert get_json(client, "/api/v1/merchants/" + "9" * 300, 404)["status"] == 404
+
+
+def test_csv_cells_never_start_a_spreadsheet_formula(client: FlaskClient) -> None:
+    MerchantFactory(name="公式测试店", address='=HYPERLINK("http://evil.example","点我")')
+    rows = list(csv.reader(io.StringIO(client.get("/api/v1/merchants?q=公式测试&format=csv").get_data(as_text=True))))
+    address = rows[1][rows[0].index("address")]
+    assert address.startswith("'=HYPERLINK")
