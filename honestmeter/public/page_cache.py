@@ -14,8 +14,8 @@ PUBLIC_PAGE_CACHE_FRESHNESS seconds (default 1), and at once after a commit of i
 So a fact published by this process shows on the next request, one published by another process (a second
 worker, the scheduler, the CLI) within that many seconds.
 
-Signed-in people (their menus differ) and visitors with flashed messages pending are never served from or stored
-in the cache. PUBLIC_PAGE_CACHE_SIZE (pages per process; 0 turns it off; off when testing unless set) bounds the
+Signed-in people (their menus differ), visitors with flashed messages pending and requests with a query string (it
+shows in the page's links) are never served from or stored in the cache. PUBLIC_PAGE_CACHE_SIZE (pages per process; 0 turns it off; off when testing unless set) bounds the
 memory; entries also expire after PUBLIC_PAGE_CACHE_SECONDS so a rare change outside the ledger (a merchant record
 edited by hand) shows.
 """
@@ -97,14 +97,19 @@ def _tree_size(app: Flask, state: _State) -> int:
     """The ledger size as this process last read it, read again when older than the freshness window."""
     freshness = float(app.config.get("PUBLIC_PAGE_CACHE_FRESHNESS", DEFAULT_FRESHNESS))
     now = time.monotonic()
-    if _stale.is_set() or now - state.read_at > freshness:
+    with state.lock:
+        if not _stale.is_set() and now - state.read_at <= freshness:
+            return state.tree_size
         _stale.clear()
-        state.tree_size, state.read_at = ledger.tree_size(), now
-    return state.tree_size
+    size = ledger.tree_size()  # outside the lock: hits of other threads do not wait for the database
+    with state.lock:
+        state.tree_size, state.read_at = size, now
+    return size
 
 
 def _cacheable() -> bool:
-    return not current_user.is_authenticated and "_flashes" not in session
+    # A query string (?lang=, anything) ends up in the page's links (the language switch's next=): never shared.
+    return not request.query_string and not current_user.is_authenticated and "_flashes" not in session
 
 
 def _key(app: Flask, state: _State, kind: str, uscc: str) -> Key:
@@ -131,8 +136,9 @@ def hit(uscc: str, kind: str = PAGE) -> Response | None:
     state = _state(_app()) if _cacheable() else None
     if state is None:
         return None
+    key = _key(_app(), state, kind, uscc)
     with state.lock:
-        found = state.pages.get(_key(_app(), state, kind, uscc))
+        found = state.pages.get(key)
     return None if found is None else _response(*found)
 
 

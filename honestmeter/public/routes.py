@@ -47,7 +47,9 @@ def home() -> Any:
 @bp.route("/merchants/<uscc>")
 @public
 def merchant(uscc: str) -> Any:
-    code = uscc.strip().upper()[:18]
+    code = uscc.strip().upper()
+    if len(code) > 18:
+        abort(404)
     cached = page_cache.hit(code)  # a QR scan of a busy shop: no query at all
     if cached is not None:
         return cached

@@ -75,10 +75,26 @@ def _counting(statements: list[str]) -> Iterator[None]:
         event.remove(db.engine, "before_cursor_execute", record)
 
 
-def test_languages_are_cached_apart(client: FlaskClient, merchant: Merchant) -> None:
-    chinese = client.get(f"/merchants/{merchant.uscc}").get_data(as_text=True)
-    english = client.get(f"/merchants/{merchant.uscc}?lang=en").get_data(as_text=True)
+def test_languages_are_cached_apart(app: Flask, merchant: Merchant) -> None:
+    chinese = app.test_client().get(f"/merchants/{merchant.uscc}").get_data(as_text=True)
+    reader = app.test_client()
+    reader.set_cookie("lang", "en")
+    english = reader.get(f"/merchants/{merchant.uscc}").get_data(as_text=True)
     assert 'lang="zh-CN"' in chinese and 'lang="en"' in english
+    assert 'lang="zh-CN"' in app.test_client().get(f"/merchants/{merchant.uscc}").get_data(as_text=True)
+
+
+def test_a_request_with_a_query_string_is_neither_served_nor_stored(client: FlaskClient, merchant: Merchant) -> None:
+    first = client.get(f"/merchants/{merchant.uscc}?from=qr").get_data(as_text=True)
+    assert "from%3Dqr" in first or "from=qr" in first  # the language switch links back to this very URL
+    plain = client.get(f"/merchants/{merchant.uscc}").get_data(as_text=True)
+    assert "from=qr" not in plain and "from%3Dqr" not in plain  # not another visitor's URL
+    rename(merchant, "查询串之后的新名字")
+    assert "查询串之后的新名字" in client.get(f"/merchants/{merchant.uscc}?from=qr").get_data(as_text=True)
+
+
+def test_an_over_long_code_is_not_found(client: FlaskClient, merchant: Merchant) -> None:
+    assert client.get(f"/merchants/{merchant.uscc}JUNK").status_code == 404
 
 
 def test_signed_in_people_never_get_a_cached_page(app: Flask, merchant: Merchant) -> None:
