@@ -112,7 +112,7 @@ def _fragment_match(column: sa.orm.InstrumentedAttribute[Any], fts_column: str, 
     if dialect == "sqlite" and len(text) >= TRIGRAM:
         fts = sa.table("merchants_fts", sa.column("rowid", sa.Integer))
         # A unique bind parameter: the name and the initials clause sit in one statement with different phrases.
-        phrase = sa.bindparam("phrase", _fts_phrase(fts_column, text), unique=True)
+        phrase: sa.BindParameter[str] = sa.bindparam("phrase", _fts_phrase(fts_column, text), unique=True)
         matching = sa.select(fts.c.rowid).where(sa.text("merchants_fts MATCH :phrase").bindparams(phrase))
         return Merchant.id.in_(matching)
     if dialect == "postgresql" and len(text) < TRIGRAM:

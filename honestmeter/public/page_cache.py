@@ -15,9 +15,9 @@ So a fact published by this process shows on the next request, one published by 
 worker, the scheduler, the CLI) within that many seconds.
 
 Signed-in people (their menus differ), visitors with flashed messages pending and requests with a query string (it
-shows in the page's links) are never served from or stored in the cache. PUBLIC_PAGE_CACHE_SIZE (pages per process; 0 turns it off; off when testing unless set) bounds the
-memory; entries also expire after PUBLIC_PAGE_CACHE_SECONDS so a rare change outside the ledger (a merchant record
-edited by hand) shows.
+shows in the page's links) are never served from or stored in the cache. PUBLIC_PAGE_CACHE_SIZE (pages per process;
+0 turns it off; off when testing unless set) bounds the memory; entries also expire after PUBLIC_PAGE_CACHE_SECONDS
+so a rare change outside the ledger (a merchant record edited by hand) shows.
 """
 
 from __future__ import annotations
