@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from honestmeter import clock
 from honestmeter.auth.models import Role, User
@@ -28,6 +29,7 @@ from honestmeter.extensions import db
 from honestmeter.inspections import result_records
 from honestmeter.inspections.models import ReplyStatus, ResultReply, Task, TaskStatus
 from honestmeter.ledger import services as ledger
+from honestmeter.ratings.models import RepairTarget
 from honestmeter.tables import N_
 
 RECORD_TYPE = "result_reply"
@@ -100,8 +102,10 @@ def latest_for(task_ids: Iterable[int]) -> dict[int, ResultReply]:
 
 def queue_stmt(status: str = "") -> sa.Select[tuple[ResultReply]]:
     """The regulator's list: pending first (oldest first, as they wait), then the rest newest first."""
-    stmt = sa.select(ResultReply)
-    if status:
+    stmt = sa.select(ResultReply).options(
+        selectinload(ResultReply.merchant), selectinload(ResultReply.task).selectinload(Task.finding)
+    )  # the queue shows each reply's merchant and result: three queries a page, not three a row
+    if status in {s.value for s in ReplyStatus}:
         stmt = stmt.where(ResultReply.status == ReplyStatus(status))
     pending_first = sa.case((ResultReply.status == ReplyStatus.PENDING, 0), else_=1)
     waiting = sa.case((ResultReply.status == ReplyStatus.PENDING, ResultReply.submitted_at), else_=None)
@@ -186,6 +190,13 @@ def _locked_pending(reply: ResultReply) -> ResultReply:
     return reply
 
 
+def _repaired(reply: ResultReply) -> bool:
+    """The result was credit-repaired: it is no longer shown, so neither may a reply to it be."""
+    from honestmeter.ratings import repairs
+
+    return (RepairTarget.RESULT.value, reply.task_id) in repairs.repaired_targets(reply.merchant_id)
+
+
 def _decide(reply: ResultReply, regulator: User, status: ReplyStatus, note: str) -> None:
     reply.status = status
     reply.decided_by_id = regulator.id
@@ -209,6 +220,8 @@ def approve(reply: ResultReply, regulator: User, note: str = "") -> ResultReply:
     text = _check_note(note, required=False)
     with unit_of_work(db.session):
         _locked_pending(reply)
+        if reply.task.status != TaskStatus.PUBLISHED or _repaired(reply):
+            raise InvalidTransition(N_("该检查结果已不再公示，回复不能公开，请作不予公开处理"))
         for earlier in db.session.scalars(
             sa.select(ResultReply).where(
                 ResultReply.task_id == reply.task_id,
@@ -256,8 +269,13 @@ def reply_record(reply: ResultReply) -> ledger.Record:
 
 
 def projection() -> Iterator[tuple[str, dict[str, Any]]]:
-    query = sa.select(ResultReply).where(ResultReply.status == ReplyStatus.APPROVED).order_by(ResultReply.id)
-    for reply in db.session.scalars(query.execution_options(yield_per=1000)):
+    query = (
+        sa.select(ResultReply)
+        .where(ResultReply.status == ReplyStatus.APPROVED)
+        .options(selectinload(ResultReply.merchant), selectinload(ResultReply.task))
+        .order_by(ResultReply.id)
+    )
+    for reply in db.session.scalars(query):
         yield str(reply.task_id), reply_data(reply)
 
 

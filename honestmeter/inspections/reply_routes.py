@@ -87,7 +87,6 @@ def _reply(reply_id: int) -> ResultReply:
 @admin_required
 def queue() -> Any:
     status = request.args.get("status", "")
-    status = status if status in {s.value for s in ReplyStatus} else ""
     page = paginate(replies.queue_stmt(status), request.args.get("page", 1, type=int), per_page=50)
     return render_template(
         "inspections/replies/queue.html", page=page, status=status, pending=replies.pending_count(), **_labels()

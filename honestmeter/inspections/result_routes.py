@@ -221,10 +221,10 @@ def order_pdf(order_id: int) -> Any:
 
 
 def _own_published(task_id: int) -> Task:
-    task = db.session.get(Task, task_id)
-    if task is None or task.merchant_id != current_user.merchant_id or task.status != TaskStatus.PUBLISHED:
+    try:
+        return replies.own_published_task(task_id, current_user.merchant_id)
+    except NotFound:
         abort(404)
-    return task
 
 
 @bp.route("/portal/results")

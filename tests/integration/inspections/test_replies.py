@@ -16,7 +16,7 @@ from honestmeter.inspections import publication, replies
 from honestmeter.inspections.models import ReplyStatus, ResultReply, Task
 from honestmeter.ledger import audit
 from honestmeter.ledger import services as ledger
-from tests.factories import UserFactory, completed, newest_data
+from tests.factories import UserFactory, approved_result_repair, completed, newest_data
 
 NOW = datetime(2026, 11, 23, 17, tzinfo=UTC)  # 2026-11-24 01:00 in Shanghai: the record carries the China date
 TEXT = "已于检查次日更换电子计价秤，并经检定合格后使用。"
@@ -188,3 +188,22 @@ def test_the_queue_lists_pending_replies_first(admin: User) -> None:
     assert order.index(waiting) < order.index(decided)
     assert list(db.session.scalars(replies.queue_stmt("pending"))) == [waiting]
     assert replies.pending_count() == 1
+
+
+def test_a_reply_to_a_result_repaired_meanwhile_cannot_be_published(admin: User) -> None:
+    task = published(admin)
+    owner = owner_of(task)
+    reply = replies.submit(task.id, owner, TEXT)
+    approved_result_repair(task, owner, NOW)  # the result stops being shown while the reply waits
+    with pytest.raises(InvalidTransition):
+        replies.approve(reply, admin)
+    assert reply.status == ReplyStatus.PENDING
+    assert ledger.latest_record(replies.RECORD_TYPE, str(task.id)) is None
+    replies.reject(reply, admin, "检查结果已信用修复，不再公示")
+    assert reply.status == ReplyStatus.REJECTED
+
+
+def test_the_queue_ignores_an_unknown_status(admin: User) -> None:
+    task = published(admin)
+    replies.submit(task.id, owner_of(task), TEXT)
+    assert len(db.session.scalars(replies.queue_stmt("bogus")).all()) == 1
