@@ -197,8 +197,8 @@ def merchant_detail(merchant: Merchant) -> dict[str, Any]:
     reply_leaves: Mapping[int, str] = page.get("reply_leaves", {})
     listings: Sequence[ListEntry] = page.get("listings", [])
     penalties: Sequence[Penalty] = page.get("penalties", [])
-    listing_leaves = _leaves(list_records.RECORD_TYPE, [e.id for e in listings])
-    penalty_leaves = _leaves(penalty_records.RECORD_TYPE, [p.id for p in penalties])
+    listing_leaves: Mapping[str, str] = page.get("listing_leaves", {})
+    penalty_leaves: Mapping[str, str] = page.get("penalty_leaves", {})
     repair_leaves: Mapping[str, str] = page.get("repair_leaves", {})
     results = []
     for shown in page.get("results", []):

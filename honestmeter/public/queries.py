@@ -27,10 +27,11 @@ from honestmeter.instruments import queries as instrument_queries
 from honestmeter.instruments import records as instrument_records
 from honestmeter.instruments.cycle import add_months
 from honestmeter.ledger import services as ledger
+from honestmeter.lists import records as list_records
 from honestmeter.lists import services as list_services
 from honestmeter.merchants import records as merchant_records
 from honestmeter.merchants.models import Merchant
-from honestmeter.ratings import grades, penalties, repairs
+from honestmeter.ratings import grades, penalties, penalty_records, repairs
 from honestmeter.ratings.models import RepairStatus, RepairTarget
 
 
@@ -71,6 +72,8 @@ def merchant_page(merchant: Merchant) -> dict[str, Any]:
     approved = replies.approved_for(r.task.id for r in shown)
     approved_repairs = [a for a in repairs.applications_for(merchant.id) if a.status == RepairStatus.APPROVED]
     checked = [r.task.finding.checked_on for r in results if r.task.finding is not None]
+    listings = list_services.listed_for(merchant.id)
+    shown_penalties = penalties.public_for(merchant.id)
     return {
         "merchant": merchant,
         "instruments": instruments,
@@ -94,8 +97,10 @@ def merchant_page(merchant: Merchant) -> dict[str, Any]:
         "kinds": inspection_records.KIND_LABELS,
         "replies": approved,
         "reply_leaves": replies.leaf_hashes(approved),
-        "listings": list_services.listed_for(merchant.id),
-        "penalties": penalties.public_for(merchant.id),
+        "listings": listings,
+        "listing_leaves": ledger.latest_leaf_hashes(list_records.RECORD_TYPE, [str(e.id) for e in listings]),
+        "penalties": shown_penalties,
+        "penalty_leaves": ledger.latest_leaf_hashes(penalty_records.RECORD_TYPE, [str(p.id) for p in shown_penalties]),
         "repairs": approved_repairs,
         "repair_leaves": ledger.latest_leaf_hashes(repairs.RECORD_TYPE, [str(a.id) for a in approved_repairs]),
         "repair_labels": repairs.TARGET_LABELS,

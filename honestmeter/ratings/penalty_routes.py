@@ -33,12 +33,6 @@ def _register_projection(state: BlueprintSetupState) -> None:
     register_projection(penalty_records.RECORD_TYPE, penalty_records.projection)
 
 
-@bp.app_template_global("penalty_leaf_hash")
-def _penalty_leaf_hash(penalty_id: int) -> str | None:
-    """For templates/ratings/_public_penalties.html: the leaf of a penalty's record (its 验证 link)."""
-    return penalties.leaf_hash(penalty_id)
-
-
 @bp.app_template_global("penalty_last_public_day")
 def _penalty_last_public_day(penalty: Penalty) -> date | None:
     return penalties.last_public_day(penalty)

@@ -15,6 +15,7 @@ from honestmeter import clock
 from honestmeter.lists import services as lists
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind, RemovalKind
 from honestmeter.merchants.models import Merchant
+from honestmeter.public import queries as public_queries
 from tests.factories import PASSWORD, MerchantFactory, UserFactory, completed
 from tests.integration.lists.helpers import NOW, PDF, PNG, TODAY, abnormal, applied, at, model_unit, serious
 
@@ -299,7 +300,7 @@ def test_the_moved_proposal_queue_keeps_its_url(app: Flask, admin: FlaskClient) 
 
 def render_public(app: Flask, merchant: Merchant) -> str:
     with app.test_request_context():
-        return render_template_string('{% include "lists/_public.html" %}', listings=lists.listed_for(merchant.id))
+        return render_template_string('{% include "lists/_public.html" %}', **public_queries.merchant_page(merchant))
 
 
 def test_the_public_partial_shows_exactly_what_is_in_force(app: Flask) -> None:

@@ -15,6 +15,7 @@ from honestmeter import clock
 from honestmeter.extensions import db
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.models import Merchant
+from honestmeter.public import queries as public_queries
 from honestmeter.ratings import penalties, penalty_import
 from honestmeter.ratings.models import Penalty, PenaltyKind
 from tests.factories import PASSWORD, InspectorFactory, MerchantFactory, UserFactory
@@ -141,12 +142,12 @@ def test_the_public_partial_lists_the_summary_with_a_verify_link(app: Flask) -> 
     record = ledger.latest_record("penalty", str(shown.id))
     assert record is not None
     with app.test_request_context():
-        html = render_template("ratings/_public_penalties.html", penalties=penalties.public_for(merchant.id))
+        html = render_template("ratings/_public_penalties.html", **public_queries.merchant_page(merchant))
     assert "公示-1" in html and "计量作弊" in html and "没收作弊装置" in html and "2029-11-01" in html
     assert "警告-1" not in html
     assert f"/verify?leaf={record.leaf_hash.hex()}" in html
     with app.test_request_context():
-        empty = render_template("ratings/_public_penalties.html", penalties=[])
+        empty = render_template("ratings/_public_penalties.html", penalties=[], penalty_leaves={})
     assert "暂无公示中的行政处罚信息" in empty
 
 
