@@ -9,7 +9,7 @@ penalties within their publicity period, the grade only while grades are public)
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -263,10 +263,6 @@ def merchant_detail(merchant: Merchant) -> dict[str, Any]:
 # ---------------------------------------------------------------- results across merchants
 
 
-def _china_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, CHINA).astimezone(UTC)
-
-
 def results_stmt(since: date | None, until: date | None, uscc: str = "") -> sa.Select[tuple[Task]]:
     """Published results, newest publication first, without the credit-repaired ones (the merchant page hides
     them too)."""
@@ -283,9 +279,9 @@ def results_stmt(since: date | None, until: date | None, uscc: str = "") -> sa.S
         .order_by(Task.published_at.desc(), Task.id.desc())
     )
     if since is not None:
-        stmt = stmt.where(Task.published_at >= _china_start(min(max(since, EARLIEST), LATEST)))
+        stmt = stmt.where(Task.published_at >= result_records.china_midnight(min(max(since, EARLIEST), LATEST)))
     if until is not None and until < LATEST:
-        stmt = stmt.where(Task.published_at < _china_start(max(until, EARLIEST) + timedelta(days=1)))
+        stmt = stmt.where(Task.published_at < result_records.china_midnight(max(until, EARLIEST) + timedelta(days=1)))
     if uscc:
         stmt = stmt.where(Task.merchant.has(Merchant.uscc == uscc.upper()))
     return stmt

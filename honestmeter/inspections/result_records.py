@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,6 +47,11 @@ KIND_LABELS: dict[TaskKind, str] = {
 
 def china_date(moment: datetime) -> date:
     return moment.astimezone(CHINA).date()
+
+
+def china_midnight(day: date) -> datetime:
+    """The UTC instant a China calendar day starts (for filtering UTC timestamps by China dates)."""
+    return datetime(day.year, day.month, day.day, tzinfo=CHINA).astimezone(UTC)
 
 
 def china_time(value: datetime | None) -> str:

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,7 +39,7 @@ from honestmeter.console.queries import Chart, grade_distribution, months_back
 from honestmeter.extensions import db
 from honestmeter.inspections import publication
 from honestmeter.inspections.models import Draw, DrawStatus, Finding, Plan, PlanStatus, Task, TaskKind, TaskStatus
-from honestmeter.inspections.result_records import CHINA, KIND_LABELS, china_time
+from honestmeter.inspections.result_records import CHINA, KIND_LABELS, china_midnight, china_time
 from honestmeter.inspections.results import PROBLEM_CODES, RESULT_CODES
 from honestmeter.instruments.cycle import add_months
 from honestmeter.merchants.models import Merchant, MerchantStatus
@@ -129,11 +129,6 @@ def _days_between_pg(element: DaysBetween, compiler: SQLCompiler, **kw: Any) -> 
 def _days_between_sqlite(element: DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = _args(element, compiler, **kw)
     return f"(julianday({end}) - julianday({start}))"
-
-
-def china_midnight(day: date) -> datetime:
-    """The UTC instant a China calendar day starts."""
-    return datetime(day.year, day.month, day.day, tzinfo=CHINA).astimezone(UTC)
 
 
 # ---------------------------------------------------------------- the figures

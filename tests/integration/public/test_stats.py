@@ -15,6 +15,7 @@ from honestmeter.commitments import services as commitment_services
 from honestmeter.commitments.models import Commitment, CommitmentStatus
 from honestmeter.complaints.models import Complaint, ComplaintCategory, ComplaintStatus
 from honestmeter.extensions import db
+from honestmeter.inspections import result_records
 from honestmeter.inspections.models import (
     Draw,
     DrawStatus,
@@ -157,7 +158,7 @@ def test_the_period_is_the_last_twelve_months_or_a_year_up_to_this_month() -> No
     this_year = stats.Period.of(2026, TODAY)
     assert this_year.labels[0] == "2026-01" and this_year.labels[-1] == "2026-11"
     assert stats.Period.of(2025, TODAY).labels == [f"2025-{m:02d}" for m in range(1, 13)]
-    assert stats.china_midnight(date(2026, 1, 1)) == datetime(2025, 12, 31, 16, tzinfo=UTC)
+    assert result_records.china_midnight(date(2026, 1, 1)) == datetime(2025, 12, 31, 16, tzinfo=UTC)
 
 
 # ---------------------------------------------------------------- commitments
