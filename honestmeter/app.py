@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from honestmeter import security
 from honestmeter.config import Config, load_secret_key
@@ -38,6 +39,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = load_secret_key(Path(app.config["VAR_DIR"]))
     _ensure_sqlite_dir(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["PROXY_HOPS"]:
+        # Behind nginx: the client's address (rate limits, logs) and scheme come from X-Forwarded-*,
+        # trusted only for as many proxies as the operator declares.
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     register_extensions(app)
     register_domains(app)
@@ -66,7 +72,9 @@ def babel_languages() -> tuple[str, ...]:
 
 def register_extensions(app: Flask) -> None:
     from honestmeter.auth import passwords
+    from honestmeter.ops import logs
 
+    logs.init_app(app)  # first, so every response and log line carries the request id
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -98,6 +106,7 @@ def register_domains(app: Flask) -> None:
         lists,
         merchants,
         notices,
+        ops,
         public,
         ratings,
         reminders,
@@ -116,6 +125,7 @@ def register_domains(app: Flask) -> None:
         notices,
         reminders,
         console,
+        ops,
         public,
         api,  # after every domain with /api/v1 routes: it documents, rate-limits and caches them all
         jobs,
@@ -152,4 +162,9 @@ def register_template_context(app: Flask) -> None:
 
     @app.context_processor
     def inject() -> dict[str, Any]:
-        return {"current_locale": str(get_locale()), "Role": Role, "user": current_user}
+        return {
+            "current_locale": str(get_locale()),
+            "Role": Role,
+            "user": current_user,
+            "request_id": g.get("request_id"),
+        }

@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from honestmeter.app import create_app
+from honestmeter.ops import logs
 
 log = logging.getLogger("honestmeter")
 
@@ -42,6 +43,7 @@ def serve(host: str, port: int, threads: int, no_scheduler: bool) -> None:
     from honestmeter.jobs import scheduler as jobs
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    logs.configure(app)
     _start_chain()
     sched = None
     if not no_scheduler:
@@ -61,10 +63,14 @@ def serve(host: str, port: int, threads: int, no_scheduler: bool) -> None:
 @click.command("scheduler")
 @with_appcontext
 def scheduler() -> None:
-    """Run the periodic jobs in the foreground (production: one dedicated process)."""
+    """Run the periodic jobs in the foreground (production: one dedicated process).
+
+    Start as many as you like for availability: one leads and runs jobs, the others stand by and
+    take over when it stops (jobs/leadership.py)."""
     from honestmeter.jobs import scheduler as jobs
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    logs.configure(app)
     _start_chain()
     sched = jobs.build(app, blocking=True)
 

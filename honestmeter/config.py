@@ -64,6 +64,12 @@ class Config:
     BABEL_DEFAULT_TIMEZONE: str = "Asia/Shanghai"
     LANGUAGES: tuple[str, ...] = ("zh", "en")
     SCHEDULER_HEARTBEAT_SECONDS: int = 60
+    # /healthz and the operations page: anchoring behind by longer than this is reported as degraded.
+    ANCHOR_LAG_WARN_SECONDS: int = 900
+    PROXY_HOPS: int = 0  # reverse proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are trusted
+    LOG_FORMAT: str = "text"  # "json" (one object a line, production default) or "text"
+    LOG_LEVEL: str = "INFO"
+    LOG_REQUESTS: bool = True  # one access-log line per request, with its request id
     MAIL_SMTP_HOST: str = ""  # unset: mail is written to the log
     MAIL_SMTP_PORT: int = 25
     MAIL_SMTP_USER: str = ""
@@ -150,6 +156,14 @@ class Config:
                 int(environ["PUBLIC_PAGE_CACHE_SIZE"]) if environ.get("PUBLIC_PAGE_CACHE_SIZE") else None
             ),
             HONESTMETER_ENV=env,
+            SCHEDULER_HEARTBEAT_SECONDS=int(
+                environ.get("SCHEDULER_HEARTBEAT_SECONDS", cls.SCHEDULER_HEARTBEAT_SECONDS)
+            ),
+            ANCHOR_LAG_WARN_SECONDS=int(environ.get("ANCHOR_LAG_WARN_SECONDS", cls.ANCHOR_LAG_WARN_SECONDS)),
+            PROXY_HOPS=int(environ.get("PROXY_HOPS", "0")),
+            LOG_FORMAT=environ.get("LOG_FORMAT", "json" if env == "production" else "text"),
+            LOG_LEVEL=environ.get("LOG_LEVEL", cls.LOG_LEVEL).upper(),
+            LOG_REQUESTS=_bool(environ.get("LOG_REQUESTS"), True),
             AUTO_APPROVE_MERCHANTS=_bool(environ.get("AUTO_APPROVE_MERCHANTS"), False),
             RATELIMIT_STORAGE_URI=environ.get("RATELIMIT_STORAGE_URI", "memory://"),
             LOGIN_RATE_LIMIT=environ.get("LOGIN_RATE_LIMIT", cls.LOGIN_RATE_LIMIT),

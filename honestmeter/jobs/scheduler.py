@@ -1,17 +1,20 @@
 """Build and run the APScheduler scheduler from the job registry.
 
 Each run pushes an app context, calls one function, and is recorded in `job_runs` (who ran what,
-when, and whether it failed), so operators can see job health without reading logs.
+when, and whether it failed), so operators can see job health without reading logs. Several scheduler
+processes may tick against one database; only the holder of the leadership lock runs jobs (leadership.py).
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import os
 import socket
 import traceback
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,7 +25,7 @@ from flask import Flask
 
 from honestmeter import clock
 from honestmeter.extensions import db
-from honestmeter.jobs import registry
+from honestmeter.jobs import leadership, registry
 from honestmeter.jobs.models import JobRun
 
 log = logging.getLogger(__name__)
@@ -34,10 +37,19 @@ def _resolve(func: str) -> Callable[[], Any]:
     return fn
 
 
-def run_job(app: Flask, spec: registry.JobSpec) -> bool:
-    """Run one job now, inside an app context, recording the run. Returns True on success."""
+def process_name() -> str:
+    """Which process ran a job: host and pid, so two schedulers on one host are told apart."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def run_job(app: Flask, spec: registry.JobSpec, lock: leadership.Leadership | None = None) -> bool | None:
+    """Run one job now, inside an app context, recording the run. Returns True on success, False on
+    failure, None when another process holds the leadership lock (this one is a standby)."""
+    if lock is not None and not lock.ensure():
+        log.debug("job %s: standby, another scheduler process leads", spec.id)
+        return None
     with app.app_context():
-        run = JobRun(job_id=spec.id, started_at=clock.utcnow(), host=socket.gethostname())
+        run = JobRun(job_id=spec.id, started_at=clock.utcnow(), host=process_name())
         db.session.add(run)
         db.session.commit()
         run_id = run.id
@@ -57,6 +69,8 @@ def run_job(app: Flask, spec: registry.JobSpec) -> bool:
 
 
 def build(app: Flask, *, blocking: bool) -> BaseScheduler:
+    with app.app_context():
+        lock = leadership.for_database(db.engine, Path(app.config["VAR_DIR"]))
     scheduler: BaseScheduler = (
         BlockingScheduler(timezone="Asia/Shanghai")
         if blocking
@@ -66,7 +80,7 @@ def build(app: Flask, *, blocking: bool) -> BaseScheduler:
         scheduler.add_job(
             run_job,
             trigger=spec.trigger,
-            args=[app, spec],
+            args=[app, spec, lock],
             id=spec.id,
             name=spec.description or spec.id,
             replace_existing=True,

@@ -1,0 +1,14 @@
+"""Operations: request ids and structured logs, /healthz, and the page showing jobs and anchoring lag.
+
+A leaf like `public`: it reads other domains, nothing imports it (except the CLI, for logging).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from honestmeter.ops import routes
+
+    app.register_blueprint(routes.bp)
