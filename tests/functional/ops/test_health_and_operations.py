@@ -18,7 +18,7 @@ from flask import Flask, request
 from flask.testing import FlaskClient
 
 from honestmeter import clock
-from honestmeter.extensions import db
+from honestmeter.extensions import db, limiter
 from honestmeter.jobs import registry
 from honestmeter.jobs.models import JobRun
 from honestmeter.jobs.queries import HEARTBEAT_JOB
@@ -85,7 +85,9 @@ def test_error_details_are_for_regulators_only(client: FlaskClient, auth: Auth, 
 
 @pytest.fixture
 def other_app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
+    """Apps of their own (other settings); the shared limiter extension is rebound to the suite's after."""
     apps: list[Flask] = []
+    bound = dict(vars(limiter))
 
     def make(**overrides: object) -> Flask:
         made = make_test_app(overrides.pop("url", database_url), tmp_path, **overrides)  # type: ignore[arg-type]
@@ -96,6 +98,8 @@ def other_app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
     for made in apps:
         with made.app_context():
             db.engine.dispose()
+    vars(limiter).clear()
+    vars(limiter).update(bound)
 
 
 def test_no_database_is_a_503(tmp_path: Path) -> None:
@@ -232,3 +236,40 @@ def test_operations_page_lists_every_job_and_the_anchoring_lag(client: FlaskClie
     failed = client.get("/admin/operations?failed=1").get_data(as_text=True)
     assert "Traceback: boom" in failed and "web1:42" in failed
     assert HEARTBEAT_JOB not in failed.split('id="runs"')[1]  # only failures listed
+
+
+def _redis_up() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+def test_rate_limit_counters_can_live_in_redis(other_app) -> None:  # type: ignore[no-untyped-def]
+    """docs/deploy.md: with RATELIMIT_STORAGE_URI on Redis, every gunicorn worker (a process each) reads
+    and bumps the same sign-in counter, instead of one counter per worker in its own memory."""
+    import uuid
+
+    import redis
+
+    address = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+    worker = other_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15", LOGIN_RATE_LIMIT="3 per minute")
+    store = redis.Redis(host="127.0.0.1", port=6379, db=15)
+    try:
+        statuses = []
+        with worker.app_context():
+            for _ in range(4):
+                response = worker.test_client().post(
+                    "/login", data={"username": "nobody", "password": "wrong"}, environ_base={"REMOTE_ADDR": address}
+                )
+                statuses.append(response.status_code)
+        assert statuses == [200, 200, 200, 429], statuses
+        assert store.keys(f"*{address}*"), "the counter is not in Redis"
+    finally:
+        for key in store.keys(f"*{address}*"):
+            store.delete(key)
+        store.close()
