@@ -21,11 +21,11 @@ from honestmeter.extensions import db
 from honestmeter.ledger import services
 from honestmeter.ledger.anvil import AnvilNode, find_anvil
 from honestmeter.ledger.chain import AnchorClient, ChainError, ChainUnavailable, Web3AnchorClient
-from honestmeter.ledger.models import LedgerAnchor, LedgerChain
+from honestmeter.ledger.models import CHAIN_STATE_ID, LedgerAnchor, LedgerChain
 
 log = logging.getLogger(__name__)
 
-STATE_ID = 1
+STATE_ID = CHAIN_STATE_ID
 MAX_BACKOFF = timedelta(minutes=10)
 _tester: AnchorClient | None = None
 _anvil: AnvilNode | None = None

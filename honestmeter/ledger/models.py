@@ -81,6 +81,9 @@ class LedgerAnchor(Base):
     anchored_at: Mapped[datetime]
 
 
+CHAIN_STATE_ID = 1  # ledger_chain holds one row
+
+
 class LedgerChain(Base):
     """Which chain and contract this database anchors to; a database pointed elsewhere notices."""
 

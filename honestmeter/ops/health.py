@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -19,10 +19,11 @@ from flask import current_app
 from honestmeter import clock
 from honestmeter.extensions import db
 from honestmeter.jobs import queries as job_queries
-from honestmeter.ledger import anchoring
 from honestmeter.ledger import services as ledger
-from honestmeter.ledger.chain import AnchorClient, ChainError, Web3AnchorClient
-from honestmeter.ledger.models import LedgerChain, LedgerEntry
+from honestmeter.ledger.models import CHAIN_STATE_ID, LedgerChain, LedgerEntry
+
+if TYPE_CHECKING:
+    from honestmeter.ledger.chain import AnchorClient
 
 OK, DEGRADED, FAIL = "ok", "degraded", "fail"
 _RANK = {OK: 0, DEGRADED: 1, FAIL: 2}
@@ -51,6 +52,10 @@ def check_database() -> Check:
 
 
 def check_chain(state: LedgerChain | None) -> Check:
+    # web3 is imported here, not at app creation: it costs every gunicorn worker and CLI call a second.
+    from honestmeter.ledger import anchoring
+    from honestmeter.ledger.chain import ChainError, Web3AnchorClient
+
     chain = str(current_app.config["LEDGER_CHAIN"])
     started = time.perf_counter()
     client: AnchorClient
@@ -120,7 +125,7 @@ def report() -> tuple[str, dict[str, Check]]:
     if database.status == FAIL:
         return FAIL, {"database": database}
     now = clock.utcnow()
-    state = db.session.get(LedgerChain, anchoring.STATE_ID)
+    state = db.session.get(LedgerChain, CHAIN_STATE_ID)
     checks = {
         "database": database,
         "chain": check_chain(state),

@@ -13,8 +13,7 @@ from honestmeter import clock
 from honestmeter.auth.models import Role
 from honestmeter.console.queries import Chart
 from honestmeter.extensions import db
-from honestmeter.ledger import anchoring
-from honestmeter.ledger.models import LedgerChain
+from honestmeter.ledger.models import CHAIN_STATE_ID, LedgerChain
 from honestmeter.ops import health, queries
 from honestmeter.security import admin_required, public
 
@@ -58,7 +57,7 @@ def operations() -> Any:
         failed_only=failed_only,
         chart=_runs_chart(jobs),
         lag=health.anchoring_lag(now),
-        chain=db.session.get(LedgerChain, anchoring.STATE_ID),
+        chain=db.session.get(LedgerChain, CHAIN_STATE_ID),
         anchors=queries.recent_anchors(),
         chain_setting=current_app_chain(),
         now=now,
