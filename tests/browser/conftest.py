@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.conftest import empty_database, free_port
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Screenshots are test artefacts: test-artifacts/ at the repository root, or wherever HM_ARTIFACTS_DIR says.
+ARTIFACTS = Path(os.environ.get("HM_ARTIFACTS_DIR") or Path(__file__).resolve().parents[2] / "test-artifacts").resolve()
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 # Without these, Chromium keeps trying to reach Google's services from a closed network.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -30,7 +38,10 @@ CHROMIUM_ARGS = [
 
 
 def _honestmeter(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "honestmeter", *args], env=env, check=True, capture_output=True)
+    done = subprocess.run([sys.executable, "-m", "honestmeter", *args], env=env, capture_output=True, check=False)
+    if done.returncode != 0:  # say why: a bare CalledProcessError hides the command's own message
+        output = (done.stdout + done.stderr).decode(errors="replace")[-4000:]
+        raise RuntimeError(f"`honestmeter {' '.join(args)}` exited {done.returncode}:\n{output}")
 
 
 @dataclass(frozen=True)
@@ -120,8 +131,54 @@ def desktop(browser: object) -> Iterator[object]:
     context.close()
 
 
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    """One browser context per person (its own cookies), closed at the end of the test: new_page(**PHONE)."""
+    contexts = []
+
+    def open_page(**options: Any) -> Page:
+        context = browser.new_context(locale="zh-CN", **options)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page: Page, base: str, username: str, password: str) -> None:
+    """Sign in through the login form; fails unless the server let the person in."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page).not_to_have_url(re.compile(r"/login"))
+
+
+class Album:
+    """Numbered full-page screenshots of one journey, in order: <ARTIFACTS>/<name>/NN-step-name.png.
+
+    The folder is emptied of its screenshots first, so it holds exactly this run's steps.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.folder = ARTIFACTS / name
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for old in self.folder.glob("*.png"):
+            old.unlink()
+        self.taken: list[Path] = []
+
+    def __call__(self, page: Page, step: str) -> Path:
+        path = self.folder / f"{len(self.taken) + 1:02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        self.taken.append(path)
+        return path
+
+
 def shot(page: object, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
