@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,15 +23,32 @@ def load_secret_key(var_dir: Path) -> str:
     A generated key must survive restarts (or every session and CSRF token dies with the process),
     and must never be committed, so it lives in var/ with owner-only permissions.
     """
-    path = var_dir / "secret_key"
+    return write_secret_once(var_dir / "secret_key", secrets.token_hex(32))
+
+
+def write_secret_once(path: Path, text: str) -> str:
+    """The text in `path`, writing `text` there first if the file does not exist yet (mode 0600).
+
+    Several processes (gunicorn workers, the scheduler) may start at once on a fresh var/: each writes a
+    complete temporary file and links it into place, so exactly one wins and nobody reads a half-written
+    file or an empty one.
+    """
     if path.exists():
         return path.read_text().strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # created 0600
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:  # another process won the race: its key is the key
+            return path.read_text().strip()
+        return text
+    finally:
+        os.unlink(temporary)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, redirect, url_for
+from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
 from honestmeter.auth.models import Role
@@ -66,12 +66,28 @@ def safe_next(target: str | None) -> str | None:
     """Accept only same-site relative paths for ?next= (no open redirect to another host)."""
     if not target:
         return None
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        # Browsers drop tabs and newlines inside a URL ("/\t/evil" becomes "//evil"), and a CR/LF cannot go
+        # into a Location header at all (a 500): neither belongs in a path this site links to.
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     if "\\" in target:
         return None
     return target
+
+
+def query_args(*drop: str) -> dict[str, str]:
+    """The current query string as keyword arguments for url_for (pagers, export links), without what url_for would
+    take as its own options (`endpoint`, `_external`, `_scheme`, …) or as the view's path arguments: given those,
+    a crafted query made url_for fail (a 500) or build a link to somewhere else."""
+    path_args = set(request.view_args or {})
+    return {
+        key: value
+        for key, value in request.args.items()
+        if key not in drop and key not in path_args and key != "endpoint" and not key.startswith("_")
+    }
 
 
 def redirect_home() -> Any:
@@ -84,14 +100,41 @@ BIGINT_ARGS = frozenset({"leaf_index"})  # BIGINT columns
 
 
 def _no_impossible_ids(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """An id in a URL beyond its column's range names nothing: 404 before any query sees it."""
+    """An id in a URL beyond its column's range names nothing: 404 before any query sees it. Nor does a
+    path segment with a NUL character in it (PostgreSQL refuses NUL in a text value outright: a 500)."""
     for name, value in (values or {}).items():
         if isinstance(value, int) and not 0 <= value <= (INT64_MAX if name in BIGINT_ARGS else INT32_MAX):
             abort(404)
+        if isinstance(value, str) and "\x00" in value:
+            abort(404)
+
+
+def _no_nul_in_input() -> None:
+    """No page takes a NUL character in a query or form value: 400 before a view hands one to the database,
+    which would fail on it (PostgreSQL) rather than answer. The open data API (/api/) checks its own arguments
+    against its schemas and answers its documented 422 instead."""
+    if request.path.startswith("/api/"):
+        return
+    for values in (request.args, request.form if request.method in _BODY_METHODS else None):
+        if values is None:
+            continue
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)
+
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def secure_cookie_defaults(config: dict[str, Any]) -> None:
+    """The "remember me" cookie is as secure as the session cookie unless configured otherwise: it signs its holder
+    in just the same, and Flask-Login's default sends it over plain HTTP even where the session cookie is Secure."""
+    config.setdefault("REMEMBER_COOKIE_SECURE", bool(config.get("SESSION_COOKIE_SECURE")))
 
 
 def init_app(app: Flask) -> None:
     """Security headers and a CSP with no inline scripts; everything is served from this origin."""
+    secure_cookie_defaults(app.config)
     csp = {
         "default-src": "'self'",
         "img-src": ["'self'", "data:"],
@@ -114,6 +157,8 @@ def init_app(app: Flask) -> None:
     )
 
     app.url_value_preprocessor(_no_impossible_ids)
+    app.before_request(_no_nul_in_input)
+    app.add_template_global(query_args)
 
     @app.after_request
     def _no_store_for_private(response: Any) -> Any:

@@ -29,6 +29,12 @@ def _printable(value: str) -> None:
         raise ma.ValidationError("不能包含控制字符 / must not contain control characters")
 
 
+def _text_block(value: str) -> None:
+    """Like _printable, but line breaks and tabs are part of a text of several lines."""
+    if any((ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127 for ch in value):
+        raise ma.ValidationError("不能包含控制字符 / must not contain control characters")
+
+
 class Day(fields.Date):
     """An ISO date, from a `date` or from a ledger record's ISO string (dumped as given)."""
 
@@ -366,7 +372,7 @@ class ComplaintCreate(ma.Schema):
     )
     description = fields.String(
         required=True,
-        validate=[validate.Length(min=10, max=2000)],
+        validate=[validate.Length(min=10, max=2000), _text_block],
         metadata={"description": "问题描述，10–2000 字 / what happened, 10–2000 characters"},
     )
     place = fields.String(load_default="", validate=[validate.Length(max=300), _printable])

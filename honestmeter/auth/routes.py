@@ -33,7 +33,9 @@ def _login_limit() -> str:
 @limiter.limit(_login_limit, methods=["POST"])
 @public
 def login() -> Any:
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and request.method == "GET":
+        # A sign-in posted from a browser that holds someone's session (one planted in it, say) signs in the
+        # account whose password was given, in a fresh session, instead of carrying on as the holder.
         return redirect_home()
     form = LoginForm()
     if form.validate_on_submit():
@@ -51,6 +53,7 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @any_role_required
 def logout() -> Any:
+    services.end_sessions(current_user)  # a replayed copy of this cookie must not stay signed in
     logout_user()
     session.clear()
     flash(_("已退出登录"), "info")
@@ -67,7 +70,9 @@ def change_password() -> Any:
         except DomainError as err:
             show_error(form, err)
         else:
-            login_user(current_user)  # re-issue this session with the new epoch; others are void
+            # Re-issue this session with the new epoch; others are void. The user itself, not the current_user
+            # proxy: stored as the proxy, current_user would resolve to itself forever (the worker crashed).
+            login_user(current_user._get_current_object())
             flash(_("密码已修改，其他设备上的登录已失效"), "success")
             return redirect_home()
     return render_template("auth/password.html", form=form)

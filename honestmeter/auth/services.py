@@ -12,7 +12,8 @@ from honestmeter.auth import passwords
 from honestmeter.auth.models import AccountStatus, Role, User
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
-from honestmeter.extensions import db
+from honestmeter.extensions import db, limiter
+from honestmeter.tables import N_
 
 if TYPE_CHECKING:
     from honestmeter.merchants.models import Merchant
@@ -110,15 +111,38 @@ def reject_account(user_id: int, *, decided_by: User, reason: str) -> User:
     return _decide(user_id, decided_by, AccountStatus.REJECTED, reason.strip())
 
 
+LOCKED = N_("登录失败次数过多，账号已临时锁定，请15分钟后再试")
+
+
+def _unknown_name_locked(name: str, *, failed: bool) -> bool:
+    """Lock-out for a user name that has no account, so that the lock message cannot tell anyone which names
+    exist: the same 5 failures lock it for the same 15 minutes. Kept in the rate limiter's storage (shared by
+    all workers when RATELIMIT_STORAGE_URI is), not in the database: nobody's row is written for a guess."""
+    storage = getattr(limiter, "_storage", None)
+    if storage is None:  # rate limiting switched off
+        return False
+    key = f"honestmeter/login/{name}"
+    if storage.get(key + "/locked"):
+        return True
+    if failed and storage.incr(key + "/failures", int(LOCKOUT_PERIOD.total_seconds())) >= LOCKOUT_THRESHOLD:
+        storage.clear(key + "/failures")
+        storage.incr(key + "/locked", int(LOCKOUT_PERIOD.total_seconds()))
+    return False
+
+
 def _check_credentials(username: str, password: str, now: datetime) -> User | None:
     """The user if the password matches; otherwise None, with the failure counted and committed."""
     with unit_of_work(db.session):
-        user = db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == username.strip().lower()))
+        name = username.strip().lower()
+        user = db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == name))
         if user is None:
+            if _unknown_name_locked(name, failed=False):
+                raise PermissionDenied(LOCKED)
             passwords.verify_password(None, password)  # same cost as a real check
+            _unknown_name_locked(name, failed=True)
             return None
         if user.locked_until is not None and user.locked_until > now:
-            raise PermissionDenied("登录失败次数过多，账号已临时锁定，请15分钟后再试")
+            raise PermissionDenied(LOCKED)
         if passwords.verify_password(user.password_hash, password):
             user.failed_logins = 0
             user.locked_until = None
@@ -148,6 +172,13 @@ def authenticate(username: str, password: str) -> User:
     if user.status is AccountStatus.DISABLED:
         raise PermissionDenied("账号已停用")
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Sign-out: every session cookie issued to the account so far stops working, including a copy of the one
+    just signed out (the cookie itself lives on in the browser and in anything that captured it)."""
+    with unit_of_work(db.session):
+        user.session_epoch += 1
 
 
 def change_password(user: User, *, current: str, new: str) -> None:

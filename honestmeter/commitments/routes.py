@@ -82,6 +82,8 @@ def _revoke(commitment_id: int) -> None:
         services.revoke_commitment(commitment_id, by=current_user, reason=form.reason.data or "")
         flash(_("已撤销承诺书"), "success")
     except DomainError as err:
+        if err.status_code == 404:
+            raise  # another merchant's commitment is answered like a missing one, as every merchant page does
         show_error(None, err)
 
 

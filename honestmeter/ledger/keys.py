@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import base64
-import os
 from pathlib import Path
 
 from flask import current_app
 
+from honestmeter.config import write_secret_once
 from honestmeter.ledger import checkpoint
 
 
@@ -21,17 +21,9 @@ def signing_seed() -> bytes:
     if configured:
         return base64.b64decode(configured)
     path = _key_file()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        seed = checkpoint.generate_key()
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process generated it first
-            return base64.b64decode(path.read_text().strip())
-        with os.fdopen(fd, "w") as fh:
-            fh.write(base64.b64encode(seed).decode())
-        return seed
-    return base64.b64decode(path.read_text().strip())
+    if path.exists():
+        return base64.b64decode(path.read_text().strip())
+    return base64.b64decode(write_secret_once(path, base64.b64encode(checkpoint.generate_key()).decode()))
 
 
 def origin() -> str:

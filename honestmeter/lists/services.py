@@ -277,12 +277,13 @@ def search_stmt(filters: Filters) -> sa.Select[tuple[ListEntry]]:
     if filters.status in {s.value for s in EntryStatus}:
         stmt = stmt.where(ListEntry.status == EntryStatus(filters.status))
     if q := filters.q.strip():
-        pattern = f"%{q.replace('%', '').replace('_', '')}%"
+        # autoescape: a % or _ typed into the search box is looked for as itself (stripping them left "%%",
+        # which matched every entry)
         stmt = stmt.where(
             sa.or_(
-                Merchant.name.like(pattern),
+                Merchant.name.contains(q, autoescape=True),
                 Merchant.uscc == uscc_rules.normalize(q),
-                ListEntry.decision_no.like(pattern),
+                ListEntry.decision_no.contains(q, autoescape=True),
             )
         )
     return stmt.order_by(ListEntry.proposed_at.desc(), ListEntry.id.desc())

@@ -304,13 +304,13 @@ def search_stmt(filters: Filters, today: date | None = None) -> sa.Select[tuple[
     today = today or clock.today()
     stmt = sa.select(Penalty).join(Merchant, Merchant.id == Penalty.merchant_id)
     if q := filters.q.strip():
-        like = f"%{q}%"
+        # autoescape: a % or _ typed into the search box is looked for as itself, not as a LIKE wildcard
         stmt = stmt.where(
             sa.or_(
-                Merchant.name.ilike(like),
+                Merchant.name.icontains(q, autoescape=True),
                 Merchant.uscc == uscc_rules.normalize(q),
-                Penalty.decision_no.ilike(like),
-                Penalty.violation_type.ilike(like),
+                Penalty.decision_no.icontains(q, autoescape=True),
+                Penalty.violation_type.icontains(q, autoescape=True),
             )
         )
     if filters.kind in {k.value for k in PenaltyKind}:

@@ -1,0 +1,1 @@
+"""Issue 8 security sweep: CSRF, IDOR, sessions, redirects, injection, uploads, headers, secrets (docs/security.md)."""
