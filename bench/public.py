@@ -270,22 +270,24 @@ def load(rows: dict[str, list[tuple[Any, ...]]]) -> float:
 
 
 @contextmanager
-def scratch_postgres(admin_url: str, *, reuse: bool, keep: bool) -> Iterator[tuple[str, bool]]:
-    """(url, existed): the scratch database, created unless --reuse finds it."""
+def scratch_postgres(
+    admin_url: str, *, reuse: bool, keep: bool, name: str = PG_SCRATCH_DB
+) -> Iterator[tuple[str, bool]]:
+    """(url, existed): the scratch database `name`, created unless --reuse finds it (bench/load.py names its own)."""
     admin = sa.create_engine(normalize_database_url(admin_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        exists = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (PG_SCRATCH_DB,)).first()
+        exists = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first()
         if exists and not reuse:
-            conn.exec_driver_sql(f"DROP DATABASE {PG_SCRATCH_DB} WITH (FORCE)")
+            conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
         if not exists or not reuse:
-            conn.exec_driver_sql(f"CREATE DATABASE {PG_SCRATCH_DB}")
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
     try:
-        url = admin.url.set(database=PG_SCRATCH_DB).render_as_string(hide_password=False)
+        url = admin.url.set(database=name).render_as_string(hide_password=False)
         yield normalize_database_url(url), bool(exists and reuse)
     finally:
         if not keep:
             with admin.connect() as conn:
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {PG_SCRATCH_DB} WITH (FORCE)")
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.dispose()
 
 
@@ -499,11 +501,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str, env: dict[str, str], args: argparse.Namespace) -> Iterator[int]:
+def gunicorn(app: str, env: dict[str, str], args: argparse.Namespace, extra: Sequence[str] = ()) -> Iterator[int]:
+    """A gunicorn on a free loopback port serving `app` (extra: more gunicorn options, e.g. bench/load.py's --pid)."""
     port = free_port()
     command = [
         str(GUNICORN), "--chdir", str(BENCH_DIR), "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-        "--worker-class", "gthread", "--threads", str(args.threads), "--log-level", "warning", app,
+        "--worker-class", "gthread", "--threads", str(args.threads), "--log-level", "warning", *extra, app,
     ]  # fmt: skip
     server = subprocess.Popen(command, env={**os.environ, **env}, start_new_session=True)  # noqa: S603 — our gunicorn
     try:
