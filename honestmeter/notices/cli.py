@@ -19,6 +19,7 @@ from honestmeter.inspections.models import Plan, RectificationOrder, Task, TaskS
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
 from honestmeter.merchants.models import Merchant
 from honestmeter.notices import services
+from honestmeter.storage import StorageFull
 
 
 def _forget_parent_connections() -> None:
@@ -115,7 +116,12 @@ def render(kind: str, limit: int | None, processes: int) -> None:
         tqdm(total=len(jobs), desc="notices", unit="份") as bar,
     ):
         for job, data in pool.imap_unordered(_render, jobs, chunksize=4):
-            services.issue_job(job, data)
+            try:
+                services.issue_job(job, data)
+            except StorageFull as err:  # stop (the pool is terminated on the way out): the rest would fail alike
+                raise click.ClickException(
+                    f"{err.message} (issued {issued} of {len(jobs)} notices; free space under var/ and run again)"
+                ) from err
             issued += 1
             bar.update()
     click.echo(f"issued {issued} notices")

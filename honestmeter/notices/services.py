@@ -34,6 +34,7 @@ from honestmeter.merchants.models import Merchant
 from honestmeter.notices import documents
 from honestmeter.notices.models import Notice
 from honestmeter.notices.rendering import default_renderer
+from honestmeter.storage import write_once
 
 NOTICE_TYPE = "notice"
 
@@ -49,13 +50,9 @@ def base_url() -> str:
 
 
 def _store(data: bytes, digest: str) -> Path:
-    folder = Path(current_app.config["VAR_DIR"]) / "notices" / digest[:2]
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{digest}.pdf"
-    if not path.exists():
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)  # atomic: a reader never sees half a file
+    """Keep the PDF under var/notices/ (whole or not at all; StorageFull when the disk is full)."""
+    path = Path(current_app.config["VAR_DIR"]) / "notices" / digest[:2] / f"{digest}.pdf"
+    write_once(path, data)
     return path
 
 
