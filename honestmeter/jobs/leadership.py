@@ -17,11 +17,14 @@ import fcntl
 import logging
 import os
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+
+from honestmeter import clock
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +49,33 @@ class Leadership(Protocol):
     def ensure(self) -> bool:
         """True when this process holds the lock now (taking it if it is free)."""
 
+    def newly_taken(self) -> bool:
+        """True once after each time this process took the lock (then: close the runs a dead leader left)."""
+
+    @property
+    def taken_at(self) -> datetime | None: ...
+
     def release(self) -> None: ...
 
 
-class PostgresLeadership:
+class _Terms:
+    """Counts the times the lock was taken, so the scheduler can tidy up once per term."""
+
+    _taken = 0
+    _seen = 0
+    taken_at: datetime | None = None  # when this process last took the lock
+
+    def _took(self) -> None:
+        self._taken += 1
+        self.taken_at = clock.utcnow()
+        self._standby_said = False
+
+    def newly_taken(self) -> bool:
+        fresh, self._seen = self._taken != self._seen, self._taken
+        return fresh
+
+
+class PostgresLeadership(_Terms):
     def __init__(self, engine: Engine, key: int = ADVISORY_LOCK_KEY) -> None:
         self.engine = engine
         self.key = key
@@ -88,7 +114,7 @@ class PostgresLeadership:
             _standing_by(self)
             return False
         self._connection = connection
-        self._standby_said = False
+        self._took()
         log.info("scheduler: leadership taken (pid %d)", os.getpid())
         return True
 
@@ -107,7 +133,7 @@ class PostgresLeadership:
             self._drop()
 
 
-class FileLeadership:
+class FileLeadership(_Terms):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file: IO[bytes] | None = None
@@ -126,7 +152,7 @@ class FileLeadership:
                 _standing_by(self)
                 return False
             self._file = handle
-            self._standby_said = False
+            self._took()
             log.info("scheduler: leadership taken (pid %d)", os.getpid())
             return True
 

@@ -13,7 +13,7 @@ import os
 import socket
 import traceback
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,8 @@ def run_job(app: Flask, spec: registry.JobSpec, lock: leadership.Leadership | No
         log.debug("job %s: standby, another scheduler process leads", spec.id)
         return None
     with app.app_context():
+        if lock is not None and lock.newly_taken() and lock.taken_at is not None:
+            close_interrupted_runs(before=lock.taken_at)
         run = JobRun(job_id=spec.id, started_at=clock.utcnow(), host=process_name())
         db.session.add(run)
         db.session.commit()
@@ -66,6 +68,24 @@ def run_job(app: Flask, spec: registry.JobSpec, lock: leadership.Leadership | No
         db.session.commit()
         db.session.remove()
         return ok
+
+
+INTERRUPTED = "interrupted: the scheduler process running it stopped before it finished"
+
+
+def close_interrupted_runs(*, before: datetime) -> int:
+    """Runs left unfinished by an earlier leader (killed, or cut off from the database) are over: a new leader
+    only starts once the old one is gone, so mark them failed rather than 'running' for ever. Only runs started
+    before this term began: this leader's own first runs may already be under way on other threads."""
+    closed = db.session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
+        sa.update(JobRun)
+        .where(JobRun.finished_at.is_(None), JobRun.started_at < before)
+        .values(finished_at=clock.utcnow(), ok=False, error=INTERRUPTED)
+    ).rowcount
+    db.session.commit()
+    if closed:
+        log.warning("scheduler: marked %d unfinished job run(s) of an earlier leader as interrupted", closed)
+    return int(closed or 0)
 
 
 def build(app: Flask, *, blocking: bool) -> BaseScheduler:

@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -95,6 +95,28 @@ def test_a_standby_does_not_run_or_record_the_job(app, tmp_path: Path) -> None: 
     assert scheduler.run_job(app, spec, standby) is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JobRun)) == before
     held.release()
+
+
+def test_a_new_leader_closes_the_runs_a_dead_leader_left(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from honestmeter import clock
+    from honestmeter.jobs import scheduler
+
+    started = clock.utcnow() - timedelta(minutes=5)
+    orphan = JobRun(job_id="ratings.recompute", started_at=started, host="dead:1")  # killed mid-run
+    db.session.add(orphan)
+    db.session.flush()
+    orphan_id = orphan.id
+    lock = leadership.FileLeadership(tmp_path / "scheduler.lock")
+    spec = registry.JobSpec("probe.ok", "honestmeter.clock:utcnow", "interval", {"seconds": 1})
+    try:
+        assert scheduler.run_job(app, spec, lock) is True
+    finally:
+        lock.release()
+    closed = db.session.get(JobRun, orphan_id)
+    assert closed is not None and (closed.ok, closed.error) == (False, scheduler.INTERRUPTED)
+    assert closed.finished_at is not None
+    newest = db.session.scalars(sa.select(JobRun).where(JobRun.job_id == "probe.ok")).one()
+    assert newest.ok is True  # this term's own run is not touched
 
 
 # ---------------------------------------------------------------- two real scheduler processes
