@@ -6,19 +6,17 @@ with a signed pledge and a PDF, the admin approves, and the grade comes back, it
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from honestmeter import demo
-from tests.browser.conftest import Live, shot
+from tests.browser.conftest import DESKTOP, PHONE, Live, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 MERCHANT_ACCOUNT = "merchant07"  # merchant01 is the other browser tests' merchant
 INSPECTORS = ("JL000003", "JL000004")  # accounts inspector03 and inspector04
 RULE = "抽查发现问题经责令已改正"  # the grade's reason line for result code 02 (DEFAULT_RULES "result_02")
@@ -59,29 +57,6 @@ class Shown:
 
     grade: str
     score: int
-
-
-@pytest.fixture
-def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
-    """One browser context per person (its own cookies), closed at the end of the test."""
-    contexts: list[BrowserContext] = []
-
-    def open_page(**options: object) -> Page:
-        context = browser.new_context(locale="zh-CN", **options)  # type: ignore[arg-type]
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def sign_in(page: Page, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    expect(page).not_to_have_url(re.compile(r"/login"))
 
 
 def grade_card(page: Page) -> Shown:

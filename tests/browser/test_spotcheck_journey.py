@@ -6,51 +6,26 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from honestmeter import demo
 from honestmeter.inspections.demo import png
 from honestmeter.inspections.draw import verify_bundle
-from tests.browser.conftest import Live, shot
+from tests.browser.conftest import DESKTOP, PHONE, Live, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
 PLAN = "浏览器旅程：全辖区计量器具双随机抽查"
 AUTHORITY = "厦门市思明区市场监督管理局（旅程测试）"  # printed on the public result row: tells it apart
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 CONFIRM = re.compile(r"确认第 \d+ 版检查记录")
 CAPTION = "价签照片"
 PHOTO = png(64, 48, (40, 120, 200))
-
-
-@pytest.fixture
-def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
-    """One browser context per person (its own cookies), closed at the end of the test."""
-    contexts: list[BrowserContext] = []
-
-    def open_page(**options: object) -> Page:
-        context = browser.new_context(locale="zh-CN", **options)  # type: ignore[arg-type]
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def sign_in(page: Page, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    expect(page).not_to_have_url(re.compile(r"/login"))
 
 
 def username_of(badge: str) -> str:
