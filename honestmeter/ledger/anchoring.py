@@ -19,7 +19,7 @@ from flask import current_app
 from honestmeter import clock
 from honestmeter.extensions import db
 from honestmeter.ledger import services
-from honestmeter.ledger.anvil import AnvilNode, find_anvil
+from honestmeter.ledger.anvil import AnvilNode, find_anvil, wait_saved
 from honestmeter.ledger.chain import AnchorClient, ChainError, ChainUnavailable, Web3AnchorClient
 from honestmeter.ledger.models import CHAIN_STATE_ID, LedgerAnchor, LedgerChain
 
@@ -150,6 +150,19 @@ def _ensure_contract(chain: AnchorClient, state: LedgerChain) -> str:
 # ---------------------------------------------------------------- the job
 
 
+def _wait_until_durable(block_number: int) -> None:
+    """The embedded anvil keeps its chain in memory and dumps it once a second: an anchor recorded before
+    the dump holds its block would, after a crash, be in the database but not on the restarted chain (the
+    chain alarm, and anchoring stops). So record it only once saved; if the dump does not come, this run
+    fails, and the next one re-sends the same root (a no-op on the contract) and records it then. Nodes
+    behind LEDGER_CHAIN=http… persist every block themselves."""
+    if current_app.config["LEDGER_CHAIN"] != "embedded":
+        return
+    state_file = Path(current_app.config["VAR_DIR"]) / "chain" / "state.json"
+    if not wait_saved(state_file, block_number):
+        raise ChainUnavailable(f"the embedded chain node has not saved block {block_number} to {state_file}")
+
+
 def anchor_pending() -> str:
     """Sign the newest tree head and anchor it if leaves are pending. Idempotent; returns what it did."""
     checkpoint = services.sign_checkpoint()
@@ -166,6 +179,7 @@ def anchor_pending() -> str:
         chain = client()
         address = _ensure_contract(chain, state)
         receipt = chain.anchor(address, checkpoint.tree_size, checkpoint.root_hash)
+        _wait_until_durable(receipt.block_number)
     except ChainUnavailable as err:
         db.session.rollback()
         state.failures += 1

@@ -52,6 +52,30 @@ class AnvilError(ChainError):
     """The local anvil node could not be started or stopped."""
 
 
+SAVE_TIMEOUT = 5.0  # seconds for anvil's periodic dump (--state-interval 1) to hold a new block
+
+
+def saved_block(state_file: Path) -> int | None:
+    """The newest block anvil's last complete state dump holds (None: no dump yet, or one being written)."""
+    try:
+        number = json.loads(state_file.read_bytes())["best_block_number"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return int(number, 0) if isinstance(number, str) else int(number)
+
+
+def wait_saved(state_file: Path, block: int, timeout: float = SAVE_TIMEOUT) -> bool:
+    """Wait until anvil has saved `block` to its state file; False if it has not within `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        saved = saved_block(state_file)
+        if saved is not None and saved >= block:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+
+
 def find_anvil(repo_root: Path) -> Path | None:
     """The anvil binary installed by `npm install` (package @foundry-rs/anvil), or None.
 

@@ -112,3 +112,26 @@ def test_node_killed_twice_during_a_burst_of_writes_loses_nothing(
         # The anchor mined just before the first crash is on the chain, though the database never recorded it;
         # every recorded one is there.
         assert recorded < set(events) and len(set(events) - recorded) == 1
+
+
+def test_node_killed_the_moment_an_anchor_is_recorded_keeps_anchoring(
+    own_database: str, tmp_path: Path, supervised: None
+) -> None:
+    """The embedded anvil saves its chain once a second. An anchor is recorded only once the node has saved its
+    block, so a crash right after the job says "anchored" cannot leave the database ahead of the restarted
+    chain (which raised the chain alarm and stopped anchoring for good)."""
+    port = free_port()
+    with deployment(own_database, tmp_path / "var", LEDGER_CHAIN="embedded", LEDGER_ANVIL_PORT=port) as deployed:
+        for round_ in range(3):
+            progress = Progress(tmp_path / f"writer{round_}.log")
+            write_merchants(deployed, f"now{round_}", progress.path, count=5)
+            assert deployed.anchor() == "anchored"
+            node = anchoring._anvil
+            assert node is not None
+            crash(node)  # at once: no waiting for the node's next dump
+            outcomes = deployed.anchor_until("anchored", "up-to-date")
+            assert outcomes[-1] in {"anchored", "up-to-date"}
+            with deployed.context():
+                assert anchoring.chain_state().alarm is None
+        size = assert_all_anchored(deployed)
+        assert max(anchored_events(anchoring._anvil.url, contract_of(deployed))) == size  # type: ignore[union-attr]
