@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import itertools
-import json
 import multiprocessing
 import os
 import pwd
@@ -70,7 +69,7 @@ from honestmeter.complaints import services as complaints
 from honestmeter.complaints.models import Complaint
 from honestmeter.errors import ValidationFailed
 from honestmeter.extensions import db
-from honestmeter.ledger import anchoring, audit
+from honestmeter.ledger import anchoring, anvil, audit
 from honestmeter.ledger import services as ledger
 from honestmeter.ledger.anvil import AnvilNode, find_anvil
 from honestmeter.ledger.chain import Web3AnchorClient
@@ -407,23 +406,12 @@ def crash_node() -> float:
 def wait_saved(block: int) -> None:
     """Until anvil's periodic dump holds `block` (a crash after it loses nothing)."""
     supervised = node()
-
-    def saved() -> bool:
-        try:
-            number = json.loads(supervised.state_file.read_bytes())["best_block_number"]
-        except (OSError, ValueError, KeyError):
-            return False
-        return (int(number, 0) if isinstance(number, str) else int(number)) >= block
-
-    try:
-        wait_for(saved, f"anvil to save block {block}", timeout=30)
-    except RuntimeError:
-        state = json.loads(supervised.state_file.read_bytes())
+    if not anvil.wait_saved(supervised.state_file, block, timeout=30):
+        state = anvil.saved_block(supervised.state_file)
         raise RuntimeError(
-            f"anvil did not save block {block}: state file at {state.get('best_block_number')}, "
-            f"alive {supervised.alive()}, node at {Web3AnchorClient.connect(supervised.url).web3.eth.block_number}\n"
+            f"anvil did not save block {block}: state file at {state}, alive {supervised.alive()}\n"
             + supervised.log_tail()
-        ) from None
+        )
 
 
 def newest_anchor_block(app: Flask) -> int:

@@ -9,7 +9,6 @@ imported, so a child costs milliseconds rather than seconds of imports) and buil
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import pwd
@@ -33,7 +32,7 @@ from web3 import Web3
 
 from honestmeter.errors import ValidationFailed
 from honestmeter.extensions import db
-from honestmeter.ledger import anchoring, audit, services
+from honestmeter.ledger import anchoring, anvil, audit, services
 from honestmeter.ledger.anvil import AnvilNode
 from honestmeter.ledger.chain import Web3AnchorClient
 from honestmeter.ledger.models import LedgerEntry
@@ -313,15 +312,7 @@ def crash(node: AnvilNode) -> None:
 
 def wait_saved(node: AnvilNode, block: int) -> None:
     """Until anvil's periodic dump (--state-interval 1) holds `block`: a crash after that loses nothing."""
-
-    def saved() -> bool:
-        try:
-            number = json.loads(node.state_file.read_bytes())["best_block_number"]
-        except (OSError, ValueError, KeyError):
-            return False
-        return (int(number, 0) if isinstance(number, str) else int(number)) >= block
-
-    wait_for(saved, f"anvil to save block {block}")
+    assert anvil.wait_saved(node.state_file, block, timeout=WAIT), f"anvil did not save block {block}"
 
 
 # ---------------------------------------------------------------- a private PostgreSQL cluster
