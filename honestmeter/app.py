@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, g, render_template, request
 from flask_babel import get_locale, gettext
 from flask_login import current_user
@@ -21,6 +22,7 @@ from honestmeter import security
 from honestmeter.config import Config, load_secret_key
 from honestmeter.errors import DomainError
 from honestmeter.extensions import babel, csrf, db, limiter, login_manager, migrate
+from honestmeter.storage import StorageFull
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
@@ -149,12 +151,27 @@ def register_errorhandlers(app: Flask) -> None:
             "errors/error.html", code=err.status_code, message=err.localized(gettext)
         ), err.status_code
 
+    @app.errorhandler(sa.exc.OperationalError)
+    def database_full(err: sa.exc.OperationalError) -> Any:
+        # A full disk under the database is the operator's problem, but the visitor should hear what
+        # happened (nothing was saved) rather than see a bare 500; anything else stays a 500.
+        if not _disk_full(err):
+            raise err
+        db.session.rollback()
+        return domain_error(StorageFull())
+
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException) -> Any:
         code = err.code or 500
         if wants_json():
             return {"error": err.name, "status": code}, code
         return render_template("errors/error.html", code=code, message=None), code
+
+
+def _disk_full(err: sa.exc.OperationalError) -> bool:
+    """SQLite's SQLITE_FULL or PostgreSQL's disk_full (SQLSTATE 53100)."""
+    orig = err.orig
+    return getattr(orig, "sqlite_errorname", None) == "SQLITE_FULL" or getattr(orig, "sqlstate", None) == "53100"
 
 
 def register_template_context(app: Flask) -> None:

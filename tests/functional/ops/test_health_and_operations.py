@@ -273,3 +273,33 @@ def test_rate_limit_counters_can_live_in_redis(other_app) -> None:  # type: igno
         for key in store.keys(f"*{address}*"):
             store.delete(key)
         store.close()
+
+
+@pytest.mark.parametrize(
+    ("driver_error", "status"),
+    [
+        (("sqlite_errorname", "SQLITE_FULL"), 507),  # SQLite: database or disk is full
+        (("sqlstate", "53100"), 507),  # PostgreSQL: disk_full
+        (("sqlite_errorname", "SQLITE_BUSY"), 500),  # any other operational error stays a server error
+    ],
+)
+def test_a_full_database_disk_says_nothing_was_saved(other_app, driver_error, status) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    full = other_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+
+    class DriverError(Exception):
+        pass
+
+    @full.route("/write", methods=["POST"])
+    def write() -> str:
+        orig = DriverError("database or disk is full")
+        setattr(orig, *driver_error)
+        raise sa.exc.OperationalError("INSERT INTO merchants …", {}, orig)
+
+    write.access = "public"  # type: ignore[attr-defined]
+    with full.app_context():
+        response = full.test_client().post("/write")
+    assert response.status_code == status
+    if status == 507:
+        assert "服务器存储空间已满" in response.get_data(as_text=True)
