@@ -112,39 +112,30 @@ def check_chain(chain: AnchorClient, state: LedgerChain, *, all_anchors: bool = 
     """
     if state.contract is None or state.chain_id is None:
         return []
+    query = db.select(LedgerAnchor.tree_size, LedgerAnchor.root_hash).order_by(LedgerAnchor.tree_size.desc())
+    anchors = [(size, root) for size, root in db.session.execute(query if all_anchors else query.limit(1))]
+    contract, chain_id = state.contract, state.chain_id
+    db.session.commit()  # the chain calls below take time: hold no transaction (on SQLite, the write lock) meanwhile
+    return chain_problems(chain, contract, chain_id, anchors)
+
+
+def chain_problems(chain: AnchorClient, contract: str, chain_id: int, anchors: list[tuple[int, bytes]]) -> list[str]:
+    """check_chain's chain side: touches only the chain, never the database."""
     problems = []
-    chain_id = chain.chain_id()
-    if chain_id != state.chain_id:
-        problems.append(f"链标识不符：数据库记录为 {state.chain_id}，当前节点为 {chain_id}（连接到了其他链）")
+    found = chain.chain_id()
+    if found != chain_id:
+        problems.append(f"链标识不符：数据库记录为 {chain_id}，当前节点为 {found}（连接到了其他链）")
         return problems
-    if not chain.has_code(state.contract):
-        problems.append(f"锚定合约 {state.contract} 在链上不存在（链可能已被重置）")
+    if not chain.has_code(contract):
+        problems.append(f"锚定合约 {contract} 在链上不存在（链可能已被重置）")
         return problems
-    query = db.select(LedgerAnchor).order_by(LedgerAnchor.tree_size.desc())
-    anchors = db.session.scalars(query if all_anchors else query.limit(1))
-    for anchor in anchors:
-        on_chain = chain.root_at(state.contract, anchor.tree_size)
-        if on_chain != anchor.root_hash:
+    for tree_size, root_hash in anchors:
+        on_chain = chain.root_at(contract, tree_size)
+        if on_chain != root_hash:
             problems.append(
-                f"链上树规模 {anchor.tree_size} 的根哈希与数据库不符"
-                f"（链上 {on_chain.hex()}，数据库 {anchor.root_hash.hex()}）"
+                f"链上树规模 {tree_size} 的根哈希与数据库不符（链上 {on_chain.hex()}，数据库 {root_hash.hex()}）"
             )
     return problems
-
-
-def _ensure_contract(chain: AnchorClient, state: LedgerChain) -> str:
-    if state.contract is None:
-        address = chain.deploy()
-        state.chain_id, state.contract, state.deployed_at = chain.chain_id(), address, clock.utcnow()
-        db.session.commit()
-        log.info("deployed AnchorRegistry at %s on chain %s", address, state.chain_id)
-        return address
-    problems = check_chain(chain, state)
-    if problems:
-        state.alarm = "；".join(problems)
-        db.session.commit()
-        raise ChainMismatch(state.alarm)
-    return state.contract
 
 
 # ---------------------------------------------------------------- the job
@@ -164,7 +155,12 @@ def _wait_until_durable(block_number: int) -> None:
 
 
 def anchor_pending() -> str:
-    """Sign the newest tree head and anchor it if leaves are pending. Idempotent; returns what it did."""
+    """Sign the newest tree head and anchor it if leaves are pending. Idempotent; returns what it did.
+
+    Everything the chain needs is read first and the transaction ended before any chain call: a slow or
+    hung node (up to the RPC timeout) must not hold a transaction open, which on SQLite is the write
+    lock every business write waits for.
+    """
     checkpoint = services.sign_checkpoint()
     if checkpoint is None:
         return "empty"
@@ -175,13 +171,27 @@ def anchor_pending() -> str:
     now = clock.utcnow()
     if state.next_attempt_at is not None and state.next_attempt_at > now:
         return "backing-off"
+    tree_size, root_hash = checkpoint.tree_size, checkpoint.root_hash
+    contract, chain_id = state.contract, state.chain_id
+    newest = [(latest.tree_size, latest.root_hash)] if latest is not None else []
+    db.session.commit()
     try:
         chain = client()
-        address = _ensure_contract(chain, state)
-        receipt = chain.anchor(address, checkpoint.tree_size, checkpoint.root_hash)
+        if contract is None or chain_id is None:
+            contract, chain_id = chain.deploy(), chain.chain_id()
+            _record_deployment(contract, chain_id)
+        else:
+            problems = chain_problems(chain, contract, chain_id, newest)
+            if problems:
+                alarm = "；".join(problems)
+                chain_state().alarm = alarm
+                db.session.commit()
+                raise ChainMismatch(alarm)
+        receipt = chain.anchor(contract, tree_size, root_hash)
         _wait_until_durable(receipt.block_number)
     except ChainUnavailable as err:
         db.session.rollback()
+        state = chain_state()
         state.failures += 1
         state.next_attempt_at = now + min(timedelta(seconds=2**state.failures), MAX_BACKOFF)
         state.last_error = str(err)
@@ -190,10 +200,10 @@ def anchor_pending() -> str:
         return "node-unavailable"
     db.session.add(
         LedgerAnchor(
-            tree_size=checkpoint.tree_size,
-            root_hash=checkpoint.root_hash,
-            chain_id=state.chain_id,
-            contract=address,
+            tree_size=tree_size,
+            root_hash=root_hash,
+            chain_id=chain_id,
+            contract=contract,
             tx_hash=receipt.tx_hash,
             block_number=receipt.block_number,
             block_time=receipt.block_time,
@@ -201,6 +211,14 @@ def anchor_pending() -> str:
             anchored_at=now,
         )
     )
+    state = chain_state()
     state.failures, state.next_attempt_at, state.last_error, state.alarm = 0, None, None, None
     db.session.commit()
     return "anchored"
+
+
+def _record_deployment(contract: str, chain_id: int) -> None:
+    state = chain_state()
+    state.chain_id, state.contract, state.deployed_at = chain_id, contract, clock.utcnow()
+    db.session.commit()
+    log.info("deployed AnchorRegistry at %s on chain %s", contract, chain_id)
