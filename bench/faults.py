@@ -526,6 +526,7 @@ def verify(run: Run, seen: Burst, scenario: str, *, informative: bool = False) -
         )
         size = ledger.tree_size()
         newest = ledger.latest_anchor()
+        anchored = newest.tree_size if newest else 0
         recorded = set(db.session.scalars(sa.select(LedgerAnchor.tree_size)))
         state = anchoring.chain_state()
         contract, alarm = state.contract, state.alarm
@@ -566,7 +567,7 @@ def verify(run: Run, seen: Burst, scenario: str, *, informative: bool = False) -
         seen.ended - seen.started,
         lost,
         size,
-        newest.tree_size if newest else 0,
+        anchored,
         twice,
         recovery,
         problems[:5],
