@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
@@ -33,8 +33,19 @@ from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
 from honestmeter.merchants.models import Merchant
 from honestmeter.notices import documents
 from honestmeter.notices.models import Notice
-from honestmeter.notices.rendering import default_renderer
 from honestmeter.storage import write_once
+
+if TYPE_CHECKING:
+    from honestmeter.notices.rendering import WeasyPrintRenderer
+
+
+def default_renderer() -> WeasyPrintRenderer:
+    """The process's PDF renderer. WeasyPrint is imported on first use, not when the app is created: it costs
+    every gunicorn worker and CLI call about a second, and most never render a PDF."""
+    from honestmeter.notices.rendering import default_renderer as renderer
+
+    return renderer()
+
 
 NOTICE_TYPE = "notice"
 
