@@ -16,8 +16,8 @@ BUILD_DEBS := gcc libssl-dev
 PURE_CORES := honestmeter/merchants/uscc.py honestmeter/instruments/cycle.py honestmeter/instruments/importing.py \
 	honestmeter/instruments/scans.py honestmeter/clock.py honestmeter/errors.py honestmeter/ledger/merkle.py \
 	honestmeter/ledger/canonical.py honestmeter/ledger/checkpoint.py honestmeter/ledger/bundle.py \
-	honestmeter/tables.py honestmeter/inspections/results.py honestmeter/inspections/netcontent.py \
-	honestmeter/inspections/instrument_check.py honestmeter/inspections/workdays.py honestmeter/storage.py \
+	honestmeter/tables.py honestmeter/inspections/results/codes.py honestmeter/inspections/tasks/netcontent.py \
+	honestmeter/inspections/tasks/instrument_check.py honestmeter/inspections/results/workdays.py honestmeter/storage.py \
 	honestmeter/inspections/draw.py honestmeter/ratings/scoring.py
 
 .PHONY: install install-dev run test lint translations system-deps test-system-deps clean

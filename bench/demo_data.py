@@ -17,10 +17,11 @@ import sqlalchemy as sa
 from faker import Faker
 from flask_migrate import upgrade
 
-from honestmeter import create_app, demo
+from honestmeter import create_app
 from honestmeter.config import normalize_database_url
+from honestmeter.demo import inspections as campaigns
+from honestmeter.demo import seed as demo
 from honestmeter.extensions import db
-from honestmeter.inspections import demo as campaigns
 from honestmeter.ledger import anchoring
 
 

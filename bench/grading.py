@@ -49,7 +49,8 @@ from honestmeter.commitments import services as commitment_services
 from honestmeter.config import normalize_database_url
 from honestmeter.extensions import db
 from honestmeter.ledger import services as ledger
-from honestmeter.ratings import recompute, rules
+from honestmeter.ratings.grades import recompute
+from honestmeter.ratings.rules import services as rules
 
 PG_SCRATCH_DB = "hm_bench_grading"
 BAR_SECONDS = 120.0

@@ -110,7 +110,8 @@ from honestmeter.ledger import anchoring
 from honestmeter.ledger import services as ledger_services
 from honestmeter.ledger.anvil import AnvilNode, find_anvil
 from honestmeter.public import page_cache
-from honestmeter.ratings import recompute, rules
+from honestmeter.ratings.grades import recompute
+from honestmeter.ratings.rules import services as rules
 
 LOAD_WORLD = "hm_bench_load"
 RUN_DB = "hm_bench_load_run"

@@ -132,7 +132,7 @@ def create_user(
     from honestmeter.auth import services as auth_services
     from honestmeter.auth.models import Role
     from honestmeter.errors import DomainError
-    from honestmeter.inspections import services as inspection_services
+    from honestmeter.inspections.directory import services as inspection_services
     from honestmeter.merchants import services as merchant_services
     from honestmeter.merchants.queries import find_by_uscc
 
@@ -169,17 +169,17 @@ def create_user(
 @with_appcontext
 def demo_data(count: int, seed: int, if_empty: bool) -> None:
     """Fill the database with realistic, reproducible demo data (see README for the accounts)."""
-    from honestmeter import demo
+    from honestmeter.demo import seed as demo
 
     if if_empty and demo.has_merchants():
         click.echo("demo-data: database already has merchants; nothing to do")
         return
     from honestmeter.complaints import demo as complaints
-    from honestmeter.inspections import demo as campaigns
-    from honestmeter.inspections import reply_demo
+    from honestmeter.demo import inspections as campaigns
+    from honestmeter.demo import ratings as credit
+    from honestmeter.demo import replies as reply_demo
     from honestmeter.ledger import anchoring
     from honestmeter.ledger.chain import ChainError
-    from honestmeter.ratings import demo as credit
 
     summary = demo.generate(merchants=count, seed=seed, progress=True)
 
@@ -199,8 +199,8 @@ def demo_data(count: int, seed: int, if_empty: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from honestmeter.inspections.draw_admin_cli import announce_command, reveal_command
-    from honestmeter.inspections.drawcli import draw_group
+    from honestmeter.inspections.draws.admin_cli import announce_command, reveal_command
+    from honestmeter.inspections.draws.cli import draw_group
     from honestmeter.instruments.cli import import_group
     from honestmeter.merchants.cli import import_merchants
 

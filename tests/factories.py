@@ -14,7 +14,6 @@ from honestmeter.auth import passwords
 from honestmeter.auth.models import AccountStatus, Role, User
 from honestmeter.commitments.models import Commitment, CommitmentStatus
 from honestmeter.extensions import db
-from honestmeter.inspections import followup, plans
 from honestmeter.inspections.models import (
     Finding,
     Inspector,
@@ -25,6 +24,8 @@ from honestmeter.inspections.models import (
     TaskKind,
     TaskStatus,
 )
+from honestmeter.inspections.plans import services as plans
+from honestmeter.inspections.results import followup
 from honestmeter.instruments.models import Instrument, InstrumentType
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants import uscc
@@ -191,7 +192,7 @@ def newest_data(record_type: str, record_id: str) -> dict[str, object]:
 
 def published(codes: Sequence[str] = ("01",), *, checked_on: date | None = None, **task: object) -> Task:
     """`completed(codes, **task)`, checked on `checked_on` when given, then published by a regulator."""
-    from honestmeter.inspections import publication
+    from honestmeter.inspections.results import publication
 
     done = completed(codes, **task)
     if checked_on is not None and done.finding is not None:
@@ -203,7 +204,7 @@ def published(codes: Sequence[str] = ("01",), *, checked_on: date | None = None,
 def approved_result_repair(task: Task, user: User, at: datetime) -> RepairRequest:
     """An approved credit repair of a published result, with its ledger record (the rows only: the repair rules
     have their own tests)."""
-    from honestmeter.ratings import repairs
+    from honestmeter.repairs import services as repairs
 
     repair = RepairRequest(
         merchant_id=task.merchant_id,

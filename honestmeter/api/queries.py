@@ -18,8 +18,9 @@ from sqlalchemy.orm import selectinload
 
 from honestmeter import clock
 from honestmeter.commitments.models import Commitment
-from honestmeter.inspections import publication, result_records
 from honestmeter.inspections.models import Task
+from honestmeter.inspections.results import publication
+from honestmeter.inspections.results import records as result_records
 from honestmeter.ledger import services as ledger
 from honestmeter.lists import records as list_records
 from honestmeter.lists import services as list_services
@@ -28,8 +29,10 @@ from honestmeter.merchants import queries as merchant_queries
 from honestmeter.merchants import search
 from honestmeter.merchants.models import Merchant
 from honestmeter.public import queries as public_queries
-from honestmeter.ratings import grades, penalty_records, rules
+from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import Penalty, RepairRequest, RepairStatus, RepairTarget
+from honestmeter.ratings.penalties import records as penalty_records
+from honestmeter.ratings.rules import services as rules
 from honestmeter.web import paginate
 
 CHINA = ZoneInfo("Asia/Shanghai")

@@ -20,7 +20,7 @@ from honestmeter.errors import DomainError
 from honestmeter.extensions import limiter
 from honestmeter.merchants import queries as merchant_queries
 from honestmeter.public import page_cache
-from honestmeter.ratings import grades
+from honestmeter.ratings.grades import services as grades
 from honestmeter.security import public
 
 blp = Blueprint("opendata", __name__, url_prefix="/api/v1")

@@ -23,7 +23,7 @@ from honestmeter.extensions import db
 from honestmeter.instruments.cycle import add_months
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.models import Merchant, Sector
-from honestmeter.ratings import grades
+from honestmeter.ratings.grades import services as grades
 
 # ---------------------------------------------------------------- texts
 

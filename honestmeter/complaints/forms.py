@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from honestmeter.complaints.services import CATEGORY_LABELS, MAX_DESCRIPTION, MAX_REASONS
-from honestmeter.inspections.task_forms import MultiCheckboxField
+from honestmeter.inspections.tasks.forms import MultiCheckboxField
 from honestmeter.web import choices
 
 

@@ -31,7 +31,7 @@ from honestmeter.complaints.forms import AssignForm, CheckForm, ComplaintForm, D
 from honestmeter.complaints.models import Complaint, ComplaintCategory, ComplaintStatus
 from honestmeter.errors import DomainError, NotFound
 from honestmeter.extensions import limiter
-from honestmeter.inspections import tasks
+from honestmeter.inspections.tasks import services as tasks
 from honestmeter.instruments import scans
 from honestmeter.merchants.queries import find_by_uscc
 from honestmeter.security import admin_required, inspector_required, public

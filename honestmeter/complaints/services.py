@@ -32,12 +32,13 @@ from honestmeter.complaints.models import DECIDED, Complaint, ComplaintCategory,
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from honestmeter.extensions import db
-from honestmeter.inspections import tasks
 from honestmeter.inspections.models import Inspector, Task, TaskKind
-from honestmeter.inspections.result_records import china_date, china_time
+from honestmeter.inspections.results.records import china_date, china_time
+from honestmeter.inspections.tasks import services as tasks
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.queries import find_by_uscc
-from honestmeter.ratings import facts, grades
+from honestmeter.ratings.facts import services as facts
+from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import FactSource
 from honestmeter.tables import N_
 

@@ -6,7 +6,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from honestmeter.inspections import plan_routes, reply_routes, result_routes, routes, task_routes, workdays
+    from honestmeter.inspections.directory import routes
+    from honestmeter.inspections.plans import routes as plan_routes
+    from honestmeter.inspections.replies import routes as reply_routes
+    from honestmeter.inspections.results import routes as result_routes
+    from honestmeter.inspections.results import workdays
+    from honestmeter.inspections.tasks import routes as task_routes
     from honestmeter.jobs.registry import JobSpec, register
 
     for module in (routes, plan_routes, task_routes, result_routes, reply_routes):
@@ -16,7 +21,7 @@ def init_app(app: Flask) -> None:
     register(
         JobSpec(
             id="inspections.draws",
-            func="honestmeter.inspections.draws:draw_job",
+            func="honestmeter.inspections.draws.services:draw_job",
             trigger="interval",
             trigger_args={"seconds": 60},
             description="按计划公告摇号，锚定后揭晓结果",
@@ -26,7 +31,7 @@ def init_app(app: Flask) -> None:
     register(
         JobSpec(
             id="inspections.publication_deadlines",
-            func="honestmeter.inspections.publication:deadline_job",
+            func="honestmeter.inspections.results.publication:deadline_job",
             trigger="cron",
             trigger_args={"hour": 8, "minute": 0},
             description="检查结果公示期限预警",

@@ -32,7 +32,7 @@ from honestmeter.instruments.models import (
     VerificationResult,
 )
 from honestmeter.ledger import services as ledger
-from honestmeter.ratings import grades
+from honestmeter.ratings.grades import services as grades
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ from honestmeter.lists.models import EntryStatus, ListEntry, ListKind, RemovalKi
 from honestmeter.merchants import queries as merchant_queries
 from honestmeter.merchants import uscc as uscc_rules
 from honestmeter.merchants.models import Merchant, MerchantStatus
-from honestmeter.ratings import facts, grades
+from honestmeter.ratings.facts import services as facts
+from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import CreditFact, FactSource
 from honestmeter.tables import N_
 

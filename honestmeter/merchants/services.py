@@ -227,7 +227,7 @@ def decide_change(request_id: int, *, by: User, approve: bool, note: str = "") -
             db.session.flush()
             ledger.publish(records.record_of(merchant))
             # Published spot-check results print the merchant's name: they follow the change.
-            from honestmeter.inspections.publication import republish_for_merchant
+            from honestmeter.inspections.results.publication import republish_for_merchant
 
             republish_for_merchant(merchant.id)
         request.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED

@@ -23,9 +23,10 @@ from honestmeter.commitments import services as commitment_services
 from honestmeter.commitments.records import COMMITMENT_TYPE
 from honestmeter.errors import NotFound
 from honestmeter.extensions import db
-from honestmeter.inspections import publication, result_records
-from honestmeter.inspections import results as result_codes
 from honestmeter.inspections.models import DrawStatus, Plan, RectificationOrder, Task, TaskKind, TaskStatus
+from honestmeter.inspections.results import codes as result_codes
+from honestmeter.inspections.results import publication
+from honestmeter.inspections.results import records as result_records
 from honestmeter.ledger import services as ledger
 from honestmeter.ledger.models import LedgerEntry
 from honestmeter.lists import records as list_records
@@ -192,7 +193,7 @@ def commitment_job(merchant: Merchant) -> Job:
 
 def sticker_job(merchant: Merchant) -> Job:
     """The A6 premises sticker for the merchant's current public state (directory entry, commitment, grade)."""
-    from honestmeter.ratings import grades
+    from honestmeter.ratings.grades import services as grades
 
     commitment = commitment_services.current_commitment(merchant.id)
     history = commitment_services.history(merchant.id)

@@ -20,9 +20,10 @@ from flask import current_app
 from honestmeter import clock
 from honestmeter.commitments import records as commitment_records
 from honestmeter.commitments import services as commitment_services
-from honestmeter.inspections import publication, replies
-from honestmeter.inspections import result_records as inspection_records
-from honestmeter.inspections import results as result_codes
+from honestmeter.inspections.replies import services as replies
+from honestmeter.inspections.results import codes as result_codes
+from honestmeter.inspections.results import publication
+from honestmeter.inspections.results import records as inspection_records
 from honestmeter.instruments import queries as instrument_queries
 from honestmeter.instruments import records as instrument_records
 from honestmeter.instruments.cycle import add_months
@@ -31,8 +32,11 @@ from honestmeter.lists import records as list_records
 from honestmeter.lists import services as list_services
 from honestmeter.merchants import records as merchant_records
 from honestmeter.merchants.models import Merchant
-from honestmeter.ratings import grades, penalties, penalty_records, repairs
+from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import RepairStatus, RepairTarget
+from honestmeter.ratings.penalties import records as penalty_records
+from honestmeter.ratings.penalties import services as penalties
+from honestmeter.repairs import services as repairs
 
 
 def grade_context(merchant: Merchant) -> dict[str, Any]:

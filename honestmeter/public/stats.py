@@ -37,13 +37,13 @@ from honestmeter.complaints.models import DECIDED, Complaint, ComplaintCategory,
 from honestmeter.complaints.services import CATEGORY_LABELS
 from honestmeter.console.queries import Chart, grade_distribution, months_back
 from honestmeter.extensions import db
-from honestmeter.inspections import publication
 from honestmeter.inspections.models import Draw, DrawStatus, Finding, Plan, PlanStatus, Task, TaskKind, TaskStatus
-from honestmeter.inspections.result_records import CHINA, KIND_LABELS, china_midnight, china_time
-from honestmeter.inspections.results import PROBLEM_CODES, RESULT_CODES
+from honestmeter.inspections.results import publication
+from honestmeter.inspections.results.codes import PROBLEM_CODES, RESULT_CODES
+from honestmeter.inspections.results.records import CHINA, KIND_LABELS, china_midnight, china_time
 from honestmeter.instruments.cycle import add_months
 from honestmeter.merchants.models import Merchant, MerchantStatus
-from honestmeter.ratings import grades
+from honestmeter.ratings.grades import services as grades
 from honestmeter.tables import N_
 
 Gettext = Callable[..., str]

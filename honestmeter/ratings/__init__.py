@@ -8,7 +8,12 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from honestmeter.jobs.registry import JobSpec, register
     from honestmeter.ledger.services import register_projection
-    from honestmeter.ratings import cli, grades, penalty_routes, repair_routes, rule_routes, rules
+    from honestmeter.ratings import cli
+    from honestmeter.ratings.grades import services as grades
+    from honestmeter.ratings.penalties import routes as penalty_routes
+    from honestmeter.ratings.rules import routes as rule_routes
+    from honestmeter.ratings.rules import services as rules
+    from honestmeter.repairs import routes as repair_routes
 
     for bp in (rule_routes.bp, penalty_routes.bp, repair_routes.bp):
         app.register_blueprint(bp)
@@ -18,7 +23,7 @@ def init_app(app: Flask) -> None:
     register(
         JobSpec(
             id="ratings.recompute",
-            func="honestmeter.ratings.recompute:nightly",
+            func="honestmeter.ratings.grades.recompute:nightly",
             trigger="cron",
             # After commitments.expire (00:05), so a commitment that ran out yesterday no longer counts.
             trigger_args={"hour": 1, "minute": 30},
@@ -29,7 +34,7 @@ def init_app(app: Flask) -> None:
     register(
         JobSpec(
             id="ratings.rules_watch",
-            func="honestmeter.ratings.recompute:rules_watch",
+            func="honestmeter.ratings.grades.recompute:rules_watch",
             trigger="interval",
             trigger_args={"minutes": 1},
             description="新版评级规则发布后重算全部等级",

@@ -30,7 +30,7 @@ def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dat
 @with_appcontext
 def recompute_command(today: date | None) -> None:
     """Recompute every merchant's grade (what the nightly job does) and write what changed."""
-    from honestmeter.ratings import recompute
+    from honestmeter.ratings.grades import recompute
 
     bar: Any = None
 
@@ -59,8 +59,8 @@ def recompute_command(today: date | None) -> None:
 def explain_command(uscc: str, today: date | None) -> None:
     """Print a merchant's grade line by line: base, each rule's points and facts, overrides, the result."""
     from honestmeter.merchants import queries as merchant_queries
-    from honestmeter.ratings import grades
-    from honestmeter.ratings import rules as rule_tables
+    from honestmeter.ratings.grades import services as grades
+    from honestmeter.ratings.rules import services as rule_tables
 
     merchant = merchant_queries.find_by_uscc(uscc.strip().upper())
     if merchant is None:

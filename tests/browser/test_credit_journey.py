@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from honestmeter import demo
+from honestmeter.demo import seed as demo
 from tests.browser.conftest import DESKTOP, PHONE, Live, shot, sign_in
 
 pytestmark = pytest.mark.browser

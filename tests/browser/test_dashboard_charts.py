@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from honestmeter import demo
+from honestmeter.demo import seed as demo
 from tests.browser.conftest import shot
 
 pytestmark = pytest.mark.browser

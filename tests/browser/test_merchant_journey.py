@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
-from honestmeter import demo
+from honestmeter.demo import seed as demo
 from tests.browser.conftest import Live, register, shot
 
 pytestmark = pytest.mark.browser

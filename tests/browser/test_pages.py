@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from honestmeter import demo
+from honestmeter.demo import seed as demo
 from tests.browser.conftest import Live, register, shot
 
 pytestmark = pytest.mark.browser

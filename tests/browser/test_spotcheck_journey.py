@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from honestmeter import demo
-from honestmeter.inspections.demo import png
+from honestmeter.demo import seed as demo
+from honestmeter.demo.inspections import png
 from honestmeter.inspections.draw import verify_bundle
 from tests.browser.conftest import DESKTOP, PHONE, Live, shot, sign_in
 

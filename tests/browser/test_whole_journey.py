@@ -26,8 +26,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Locator, Page, expect
 
-from honestmeter import demo
-from honestmeter.inspections.demo import png
+from honestmeter.demo import seed as demo
+from honestmeter.demo.inspections import png
 from honestmeter.merchants import uscc as uscc_codes
 from tests.browser.conftest import DESKTOP, PHONE, Album, Live, register, sign_in
 

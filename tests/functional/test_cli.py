@@ -8,11 +8,12 @@ import sqlalchemy as sa
 from faker import Faker
 from flask import Flask
 
-from honestmeter import clock, demo
+from honestmeter import clock
 from honestmeter.auth import services as auth_services
 from honestmeter.auth.models import AccountStatus, Role, User
 from honestmeter.complaints import services as complaint_services
 from honestmeter.complaints.models import Complaint, ComplaintStatus
+from honestmeter.demo import seed as demo
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Inspector
 from honestmeter.instruments.models import Instrument

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from honestmeter.auth.models import AccountStatus
 from honestmeter.errors import NotFound, ValidationFailed
 from honestmeter.extensions import db
-from honestmeter.inspections import services as inspection_services
+from honestmeter.inspections.directory import services as inspection_services
 from honestmeter.instruments import queries as instrument_queries
 from honestmeter.instruments import services as instrument_services
 from honestmeter.instruments.models import CycleKind, InstrumentStatus, InstrumentType, VerificationMode

@@ -13,16 +13,16 @@ import pytest
 from honestmeter import clock
 from honestmeter.commitments.models import Commitment
 from honestmeter.extensions import db
-from honestmeter.inspections import replies
 from honestmeter.inspections.models import Task
+from honestmeter.inspections.replies import services as replies
 from honestmeter.instruments import records as instrument_records
 from honestmeter.ledger import services as ledger
 from honestmeter.lists import records as list_records
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
 from honestmeter.merchants import records as merchant_records
 from honestmeter.merchants.models import Merchant
-from honestmeter.ratings import penalty_records
 from honestmeter.ratings.models import Penalty, PenaltyKind
+from honestmeter.ratings.penalties import records as penalty_records
 from tests import factories
 from tests.factories import InstrumentFactory, MerchantFactory, UserFactory, approved_result_repair
 from tests.functional.public.grading import grade_a

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from honestmeter.inspections import replies
-from honestmeter.ratings import grades
+from honestmeter.inspections.replies import services as replies
+from honestmeter.ratings.grades import services as grades
 from tests.factories import MerchantFactory
 from tests.functional.api.conftest import Rich, leaf_of
 from tests.functional.public.grading import grade_a

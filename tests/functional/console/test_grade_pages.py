@@ -14,7 +14,7 @@ from honestmeter import clock
 from honestmeter.auth.models import User
 from honestmeter.console import queries
 from honestmeter.merchants.models import Merchant
-from honestmeter.ratings import facts
+from honestmeter.ratings.facts import services as facts
 from tests.factories import PASSWORD, InstrumentFactory, MerchantFactory, UserFactory, completed
 from tests.functional.public.grading import NOW, add_fact, grade_a, regrade
 

@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 
 from honestmeter.auth.models import Role, User
 from honestmeter.extensions import db
-from honestmeter.inspections import draw, draws
+from honestmeter.inspections import draw
+from honestmeter.inspections.draws import services as draws
 from honestmeter.inspections.models import CheckItem, Decision, Draw, Plan, PlanStatus, Recusal
 from honestmeter.ledger import anchoring
 from tests.conftest import Auth

@@ -8,10 +8,11 @@ from flask import Flask
 
 from honestmeter.auth import services as auth_services
 from honestmeter.auth.models import User
-from honestmeter.demo import MERCHANT_PASSWORD
+from honestmeter.demo import replies as reply_demo
+from honestmeter.demo.seed import MERCHANT_PASSWORD
 from honestmeter.extensions import db
-from honestmeter.inspections import replies, reply_demo
 from honestmeter.inspections.models import ReplyStatus, ResultReply, TaskStatus
+from honestmeter.inspections.replies import services as replies
 from honestmeter.ledger import audit
 from honestmeter.ledger import services as ledger
 

@@ -14,8 +14,9 @@ from flask.testing import FlaskClient
 
 from honestmeter import clock
 from honestmeter.extensions import db
-from honestmeter.inspections import publication, replies
 from honestmeter.inspections.models import ReplyStatus, ResultReply, Task
+from honestmeter.inspections.replies import services as replies
+from honestmeter.inspections.results import publication
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.models import Merchant
 from tests.factories import PASSWORD, MerchantFactory, UserFactory, approved_result_repair, completed

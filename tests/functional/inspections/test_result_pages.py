@@ -9,8 +9,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from honestmeter import clock
-from honestmeter.inspections import followup, result_records
 from honestmeter.inspections.models import FollowUp, OrderStatus, TaskStatus
+from honestmeter.inspections.results import followup
+from honestmeter.inspections.results import records as result_records
 from honestmeter.ledger import services as ledger
 from honestmeter.lists import services as lists
 from honestmeter.lists.models import EntryStatus

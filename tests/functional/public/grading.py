@@ -6,7 +6,8 @@ import itertools
 from datetime import UTC, date, datetime
 
 from honestmeter.merchants.models import Merchant
-from honestmeter.ratings import facts, grades
+from honestmeter.ratings.facts import services as facts
+from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import CreditFact, FactSource, GradeChange
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)  # Monday 10:00 in Shanghai

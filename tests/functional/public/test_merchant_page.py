@@ -17,7 +17,7 @@ from honestmeter.extensions import db
 from honestmeter.inspections.models import Task, TaskStatus
 from honestmeter.ledger import services as ledger
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
-from honestmeter.ratings import grades
+from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import Penalty, PenaltyKind
 from tests.factories import MerchantFactory, UserFactory, approved_result_repair, completed
 from tests.functional.public.grading import NOW, add_fact, grade_a, regrade

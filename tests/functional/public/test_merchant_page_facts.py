@@ -12,12 +12,12 @@ from flask.testing import FlaskClient
 
 from honestmeter import clock
 from honestmeter.commitments.models import Commitment, CommitmentStatus
-from honestmeter.inspections import replies
 from honestmeter.inspections.models import Task
+from honestmeter.inspections.replies import services as replies
 from honestmeter.instruments import records as instrument_records
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.models import Merchant
-from honestmeter.ratings import repairs
+from honestmeter.repairs import services as repairs
 from tests.factories import (
     InstrumentFactory,
     MerchantFactory,

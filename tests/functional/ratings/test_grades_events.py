@@ -13,14 +13,15 @@ from flask.testing import FlaskClient
 
 from honestmeter import clock
 from honestmeter.commitments import services as commitments
-from honestmeter.inspections import followup, publication
 from honestmeter.inspections.models import Task
+from honestmeter.inspections.results import followup, publication
 from honestmeter.instruments import services as instruments
 from honestmeter.instruments.models import VerificationResult
 from honestmeter.ledger import services as ledger
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
 from honestmeter.merchants.models import Merchant
-from honestmeter.ratings import facts, grades
+from honestmeter.ratings.facts import services as facts
+from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import FactSource
 from tests.factories import PASSWORD, MerchantFactory, UserFactory, completed, instrument_type
 

@@ -16,8 +16,9 @@ from honestmeter.extensions import db
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.models import Merchant
 from honestmeter.public import queries as public_queries
-from honestmeter.ratings import penalties, penalty_import
 from honestmeter.ratings.models import Penalty, PenaltyKind
+from honestmeter.ratings.penalties import importing as penalty_import
+from honestmeter.ratings.penalties import services as penalties
 from tests.factories import PASSWORD, InspectorFactory, MerchantFactory, UserFactory
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)

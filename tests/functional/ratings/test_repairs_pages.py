@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from honestmeter import clock
 from honestmeter.extensions import db
 from honestmeter.merchants.models import Merchant
-from honestmeter.ratings import penalties
 from honestmeter.ratings.models import Penalty, RepairRequest, RepairStatus
+from honestmeter.ratings.penalties import services as penalties
 from tests.factories import PASSWORD, InspectorFactory, UserFactory
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)

@@ -16,8 +16,9 @@ from flask.testing import FlaskClient
 from honestmeter import clock
 from honestmeter.extensions import db
 from honestmeter.ledger import services as ledger
-from honestmeter.ratings import recompute, rules
+from honestmeter.ratings.grades import recompute
 from honestmeter.ratings.models import RuleTable
+from honestmeter.ratings.rules import services as rules
 from honestmeter.ratings.scoring import DEFAULT_RULES
 from tests.factories import PASSWORD, InspectorFactory, MerchantFactory, UserFactory
 

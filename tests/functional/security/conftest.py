@@ -27,15 +27,18 @@ from honestmeter.complaints import services as complaints
 from honestmeter.complaints.models import Complaint
 from honestmeter.db import Base
 from honestmeter.extensions import db, limiter
-from honestmeter.inspections import followup, plans, tasks
 from honestmeter.inspections.models import Inspector, RectificationOrder, Recusal, Task
+from honestmeter.inspections.plans import services as plans
+from honestmeter.inspections.results import followup
+from honestmeter.inspections.tasks import services as tasks
 from honestmeter.instruments import services as instruments
 from honestmeter.instruments.models import Instrument, InstrumentVerification, VerificationResult
 from honestmeter.lists import services as lists
 from honestmeter.lists.models import ListEntry
 from honestmeter.merchants.models import Merchant
-from honestmeter.ratings import penalties, repairs
 from honestmeter.ratings.models import Penalty, RepairRequest
+from honestmeter.ratings.penalties import services as penalties
+from honestmeter.repairs import services as repairs
 from tests.factories import (
     PASSWORD,
     InspectorFactory,

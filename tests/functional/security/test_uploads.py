@@ -218,7 +218,7 @@ def test_every_upload_field_has_a_case() -> None:
 
 @pytest.fixture
 def small_limits(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    from honestmeter.ratings import penalty_routes
+    from honestmeter.ratings.penalties import routes as penalty_routes
 
     for key in ("CERTIFICATE_SCAN_MAX_BYTES", "EVIDENCE_MAX_BYTES", "INSTRUMENT_IMPORT_MAX_BYTES"):
         monkeypatch.setitem(app.config, key, LIMIT)

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from honestmeter import clock
 from honestmeter.errors import InvalidTransition, ValidationFailed
 from honestmeter.extensions import db
-from honestmeter.inspections import draw, draws, plans
+from honestmeter.inspections import draw
+from honestmeter.inspections.draws import services as draws
 from honestmeter.inspections.models import (
     Decision,
     Draw,
@@ -28,6 +29,7 @@ from honestmeter.inspections.models import (
     TaskKind,
     TaskStatus,
 )
+from honestmeter.inspections.plans import services as plans
 from honestmeter.ledger import anchoring, audit
 from honestmeter.ledger import services as ledger
 from honestmeter.ledger.canonical import canonical_bytes

@@ -9,7 +9,8 @@ from flask import Flask
 from web3 import Web3
 
 from honestmeter.extensions import db
-from honestmeter.inspections import draw, draws
+from honestmeter.inspections import draw
+from honestmeter.inspections.draws import services as draws
 from honestmeter.inspections.models import DrawStatus, PlanStatus
 from honestmeter.ledger import anchoring
 from honestmeter.ledger.anvil import AnvilNode

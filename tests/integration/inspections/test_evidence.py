@@ -12,8 +12,9 @@ from flask import Flask
 
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
-from honestmeter.inspections import evidence, tasks
 from honestmeter.inspections.models import Task
+from honestmeter.inspections.tasks import evidence
+from honestmeter.inspections.tasks import services as tasks
 from tests.factories import InspectorFactory, TaskFactory
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"jpeg-body" * 10

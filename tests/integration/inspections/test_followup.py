@@ -10,8 +10,9 @@ import pytest
 
 from honestmeter import clock
 from honestmeter.errors import InvalidTransition, ValidationFailed
-from honestmeter.inspections import followup, result_records
 from honestmeter.inspections.models import FollowUp, OrderStatus, Task, TaskKind, TaskStatus
+from honestmeter.inspections.results import followup
+from honestmeter.inspections.results import records as result_records
 from honestmeter.ledger import services as ledger
 from honestmeter.lists import records as list_records
 from honestmeter.lists import services as lists

@@ -12,8 +12,9 @@ from flask.testing import FlaskClient
 from honestmeter import clock, mail
 from honestmeter.errors import InvalidTransition
 from honestmeter.extensions import db
-from honestmeter.inspections import publication, result_records
 from honestmeter.inspections.models import Task, TaskKind, TaskStatus
+from honestmeter.inspections.results import publication
+from honestmeter.inspections.results import records as result_records
 from honestmeter.ledger import services as ledger
 from tests.factories import PASSWORD, FindingFactory, PlanFactory, UserFactory, completed, newest_data
 

@@ -12,8 +12,9 @@ from honestmeter import clock
 from honestmeter.auth.models import User
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from honestmeter.extensions import db
-from honestmeter.inspections import publication, replies
 from honestmeter.inspections.models import ReplyStatus, ResultReply, Task
+from honestmeter.inspections.replies import services as replies
+from honestmeter.inspections.results import publication
 from honestmeter.ledger import audit
 from honestmeter.ledger import services as ledger
 from tests.factories import UserFactory, approved_result_repair, completed, newest_data

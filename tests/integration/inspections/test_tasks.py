@@ -12,7 +12,6 @@ from honestmeter import clock
 from honestmeter.auth.models import User
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
-from honestmeter.inspections import followup, tasks
 from honestmeter.inspections.models import (
     Decision,
     Recusal,
@@ -21,6 +20,8 @@ from honestmeter.inspections.models import (
     TaskKind,
     TaskStatus,
 )
+from honestmeter.inspections.results import followup
+from honestmeter.inspections.tasks import services as tasks
 from tests.factories import (
     InspectorFactory,
     InstrumentFactory,

@@ -407,7 +407,7 @@ def test_catalogue_entries_include_inactive_types() -> None:
 
 
 def test_demo_data_has_verification_history_that_matches_the_instruments() -> None:
-    from honestmeter import demo
+    from honestmeter.demo import seed as demo
 
     summary = demo.generate(merchants=120, seed=5)
     assert summary["verifications"] > summary["instruments"] // 2

@@ -19,7 +19,8 @@ from honestmeter.lists import services as lists
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind, RemovalKind
 from honestmeter.merchants.models import MerchantStatus
 from honestmeter.notices import services as notices
-from honestmeter.ratings import facts, grades
+from honestmeter.ratings.facts import services as facts
+from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import CreditFact, FactSource
 from tests.factories import MerchantFactory, UserFactory, completed, newest_data
 from tests.integration.lists.helpers import (

@@ -14,8 +14,9 @@ from pypdf import PdfReader
 
 from honestmeter import clock
 from honestmeter.extensions import db
-from honestmeter.inspections import followup, publication, result_records
 from honestmeter.inspections.models import Task, TaskKind
+from honestmeter.inspections.results import followup, publication
+from honestmeter.inspections.results import records as result_records
 from honestmeter.ledger import services as ledger
 from honestmeter.ledger.models import LedgerEntry
 from honestmeter.notices import services as notices

@@ -15,7 +15,6 @@ from honestmeter.commitments import services as commitment_services
 from honestmeter.commitments.models import Commitment, CommitmentStatus
 from honestmeter.complaints.models import Complaint, ComplaintCategory, ComplaintStatus
 from honestmeter.extensions import db
-from honestmeter.inspections import result_records
 from honestmeter.inspections.models import (
     Draw,
     DrawStatus,
@@ -26,6 +25,7 @@ from honestmeter.inspections.models import (
     TaskKind,
     TaskStatus,
 )
+from honestmeter.inspections.results import records as result_records
 from honestmeter.merchants.models import Merchant, MerchantStatus
 from honestmeter.public import stats
 from tests.factories import InspectorFactory, MerchantFactory, PlanFactory, TaskFactory, completed

@@ -18,8 +18,10 @@ from honestmeter.extensions import db
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants import uscc
 from honestmeter.merchants.models import Merchant
-from honestmeter.ratings import penalties, penalty_import, penalty_records
 from honestmeter.ratings.models import CreditFact, FactSource, Penalty, PenaltyKind
+from honestmeter.ratings.penalties import importing as penalty_import
+from honestmeter.ratings.penalties import records as penalty_records
+from honestmeter.ratings.penalties import services as penalties
 from tests.factories import MerchantFactory, UserFactory, newest_data
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)  # 2026-11-23 in Shanghai

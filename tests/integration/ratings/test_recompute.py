@@ -20,8 +20,11 @@ from honestmeter.instruments.models import Instrument, InstrumentStatus, Instrum
 from honestmeter.ledger import services as ledger
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
 from honestmeter.merchants.models import Merchant
-from honestmeter.ratings import facts, grades, recompute, rules
+from honestmeter.ratings.facts import services as facts
+from honestmeter.ratings.grades import recompute
+from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import CreditFact, FactSource, GradeChange
+from honestmeter.ratings.rules import services as rules
 from honestmeter.ratings.scoring import DEFAULT_RULES, RuleSet, window_start
 from tests.factories import MerchantFactory, UserFactory
 

@@ -21,8 +21,11 @@ from honestmeter.ledger import services as ledger
 from honestmeter.lists import services as lists
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind, RemovalKind
 from honestmeter.merchants.models import Merchant
-from honestmeter.ratings import facts, grades, penalties, repairs
+from honestmeter.ratings.facts import services as facts
+from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import CreditFact, FactSource, Penalty, RepairStatus, RepairTarget
+from honestmeter.ratings.penalties import services as penalties
+from honestmeter.repairs import services as repairs
 from tests.factories import MerchantFactory, UserFactory, completed, newest_data
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)  # 2026-11-23 in Shanghai

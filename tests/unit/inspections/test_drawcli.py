@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from honestmeter.inspections.drawcli import draw_group
+from honestmeter.inspections.draws.cli import draw_group
 
 GOLDEN = Path(__file__).with_name("golden_draw_bundle.json")
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from honestmeter.inspections.instrument_check import judge_instrument
+from honestmeter.inspections.tasks.instrument_check import judge_instrument
 
 D = Decimal
 

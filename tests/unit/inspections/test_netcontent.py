@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from honestmeter.inspections.netcontent import (
+from honestmeter.inspections.tasks.netcontent import (
     NetContentError,
     Unit,
     allowed_shortfall,

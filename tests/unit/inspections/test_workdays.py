@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from honestmeter.inspections.workdays import add_working_days, covered, is_working_day, working_days_between
+from honestmeter.inspections.results.workdays import add_working_days, covered, is_working_day, working_days_between
 
 # 2025 国庆 + 中秋: 10-01 … 10-08 off; Sunday 09-28 and Saturday 10-11 are working days.
 # 2026 春节: 02-15 … 02-23 off; Saturdays 02-14 and 02-28 are working days; Sunday 2026-01-04 too (元旦).

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from honestmeter.ratings import facts, rules
+from honestmeter.ratings.facts import services as facts
+from honestmeter.ratings.rules import services as rules
 from honestmeter.ratings.scoring import DEFAULT_RULES, RuleSet
 
 

@@ -1,0 +1,503 @@
+"""Plans, check items, recusals and draws (admin); recusal requests; the public draw page and its API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from honestmeter.errors import DomainError, NotFound
+from honestmeter.inspections.draws import services as draws
+from honestmeter.inspections.models import CheckForm, Decision, DrawStatus, Plan, PlanStatus
+from honestmeter.inspections.plans import services as plans
+from honestmeter.inspections.plans.forms import (
+    DRAW_STATUS_LABELS,
+    FORM_LABELS,
+    PLAN_STATUS_LABELS,
+    RECUSAL_SOURCE_LABELS,
+    RECUSAL_STATUS_LABELS,
+    STRATUM_LABELS,
+    ActionForm,
+    AdminRecusalForm,
+    CheckItemForm,
+    DecideRecusalForm,
+    InspectorRecusalForm,
+    MerchantRecusalForm,
+    PlanForm,
+    RevealForm,
+)
+from honestmeter.inspections.results import records as result_records
+from honestmeter.merchants.queries import sector_choices
+from honestmeter.security import admin_required, inspector_required, merchant_required, public
+from honestmeter.web import choices, show_error
+
+bp = Blueprint("plans", __name__)
+
+
+@bp.record_once
+def _register_projections(state: BlueprintSetupState) -> None:
+    # The draw records' public projections, so `honestmeter ledger audit` re-derives them from the rows.
+    draws.register_projections()
+
+
+@bp.app_template_filter("china_time")
+def china_time(value: datetime | None) -> str:
+    return result_records.china_time(value)
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "form_labels": FORM_LABELS,
+        "stratum_labels": STRATUM_LABELS,
+        "plan_status_labels": PLAN_STATUS_LABELS,
+        "draw_status_labels": DRAW_STATUS_LABELS,
+        "recusal_status_labels": RECUSAL_STATUS_LABELS,
+        "recusal_source_labels": RECUSAL_SOURCE_LABELS,
+    }
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+# ---------------------------------------------------------------- 随机抽查事项清单
+
+
+@bp.route("/admin/check-items")
+@admin_required
+def check_items() -> Any:
+    return render_template(
+        "inspections/plans/check_items.html", items=plans.check_items(), form=ActionForm(), **_labels()
+    )
+
+
+def _item_facts(form: CheckItemForm) -> plans.CheckItemFacts:
+    return plans.CheckItemFacts(
+        code=form.code.data or "",
+        name=form.name.data or "",
+        description=form.description.data or "",
+        basis=form.basis.data or "",
+        key_item=bool(form.key_item.data),
+        form=form.form.data or CheckForm.GENERAL.value,
+        sort_order=form.sort_order.data or 0,
+    )
+
+
+@bp.route("/admin/check-items/new", methods=["GET", "POST"])
+@admin_required
+def new_check_item() -> Any:
+    form = CheckItemForm()
+    if form.validate_on_submit():
+        try:
+            item = plans.save_check_item(None, _item_facts(form))
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("已将 %(name)s 加入随机抽查事项清单", name=item.name), "success")
+            return redirect(url_for("plans.check_items"))
+    return render_template("inspections/plans/check_item_form.html", form=form, item=None)
+
+
+@bp.route("/admin/check-items/<int:item_id>", methods=["GET", "POST"])
+@admin_required
+def edit_check_item(item_id: int) -> Any:
+    item = plans.get_check_item(item_id)
+    form = CheckItemForm(obj=item if request.method == "GET" else None)
+    if request.method == "GET":
+        form.form.data = item.form.value
+    if form.validate_on_submit():
+        try:
+            plans.save_check_item(item.id, _item_facts(form))
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("已保存抽查事项"), "success")
+            return redirect(url_for("plans.check_items"))
+    return render_template("inspections/plans/check_item_form.html", form=form, item=item)
+
+
+@bp.route("/admin/check-items/<int:item_id>/<any(activate,deactivate):action>", methods=["POST"])
+@admin_required
+def toggle_check_item(item_id: int, action: str) -> Any:
+    if ActionForm().validate_on_submit():
+        plans.set_check_item_active(item_id, active=action == "activate")
+    return redirect(url_for("plans.check_items"))
+
+
+# ---------------------------------------------------------------- plans
+
+
+def _region_choices() -> list[tuple[str, str]]:
+    from honestmeter.extensions import db
+    from honestmeter.merchants.models import Region
+
+    rows = db.session.execute(db.select(Region.code, Region.name, Region.level).order_by(Region.code))
+    return [(code, "\u3000" * (level - 1) + f"{name}（{code}）") for code, name, level in rows]
+
+
+def _plan_form(plan: Plan | None = None) -> PlanForm:
+    form = PlanForm()
+    form.region_codes.choices = choices(_region_choices())
+    form.sector_codes.choices = choices(sector_choices())
+    items = plans.check_items(active_only=True)
+    known = {i.code for i in items}
+    extra = [c for c in (plan.item_codes if plan else []) if c not in known]  # deactivated since
+    form.item_codes.choices = choices([(i.code, f"{i.code} {i.name}") for i in items] + [(c, c) for c in extra])
+    if request.method == "GET":
+        if plan is None:
+            form.authority.data = form.authority.data or current_app.config["AUTHORITY_NAME"]
+            form.year.data = form.year.data or _this_year()
+            form.item_codes.data = [i.code for i in items if i.key_item]
+        else:
+            for name in ("name", "year", "batch", "authority", "per_case", "capacity", "draw_cron", "beacon"):
+                form[name].data = getattr(plan, name)
+            form.check_by.data = plan.check_by
+            form.publish_within_days.data = plan.publish_within_days
+            form.region_codes.data = list(plan.region_codes or [])
+            form.sector_codes.data = list(plan.sector_codes or [])
+            form.item_codes.data = list(plan.item_codes or [])
+            for s in plans.STRATA:
+                form[f"ratio_{s.lower()}"].data = (plan.ratios or {}).get(s, plans.DEFAULT_RATIOS[s])
+            if plan.draw_at is not None:
+                form.draw_at.data = plan.draw_at.astimezone(plans.CHINA).replace(tzinfo=None)
+    return form
+
+
+def _this_year() -> int:
+    from honestmeter import clock
+
+    return clock.today().year
+
+
+def _plan_facts(form: PlanForm) -> plans.PlanFacts:
+    draw_at: datetime | None = None
+    if form.draw_at.data is not None:  # typed in China Standard Time
+        draw_at = form.draw_at.data.replace(tzinfo=plans.CHINA)
+    return plans.PlanFacts(
+        name=form.name.data or "",
+        year=form.year.data or 0,
+        batch=form.batch.data or 0,
+        authority=form.authority.data or "",
+        region_codes=form.region_codes.data or [],
+        sector_codes=form.sector_codes.data or [],
+        item_codes=form.item_codes.data or [],
+        ratios={s: form[f"ratio_{s.lower()}"].data or "" for s in plans.STRATA},
+        per_case=form.per_case.data or 0,
+        capacity=form.capacity.data or 0,
+        draw_at=draw_at,
+        draw_cron=form.draw_cron.data or None,
+        beacon=form.beacon.data or None,
+        check_by=form.check_by.data,
+        publish_within_days=form.publish_within_days.data or 0,
+    )
+
+
+@bp.route("/admin/plans")
+@admin_required
+def plan_list() -> Any:
+    status = request.args.get("status", "")
+    return render_template(
+        "inspections/plans/list.html", page=plans.plans_page(_page(), status), status=status, **_labels()
+    )
+
+
+@bp.route("/admin/plans/new", methods=["GET", "POST"])
+@admin_required
+def new_plan() -> Any:
+    form = _plan_form()
+    if form.validate_on_submit():
+        try:
+            plan = plans.create_plan(_plan_facts(form), by=current_user)
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("已创建抽查计划草稿"), "success")
+            return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+    return render_template("inspections/plans/form.html", form=form, plan=None)
+
+
+@bp.route("/admin/plans/<int:plan_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_plan(plan_id: int) -> Any:
+    plan = plans.get_plan(plan_id)
+    if plan.status != PlanStatus.DRAFT:
+        flash(_("只有草稿状态的计划可以修改"), "error")
+        return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+    form = _plan_form(plan)
+    if form.validate_on_submit():
+        try:
+            plans.update_plan(plan.id, _plan_facts(form))
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("已保存抽查计划"), "success")
+            return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+    return render_template("inspections/plans/form.html", form=form, plan=plan)
+
+
+@bp.route("/admin/plans/<int:plan_id>")
+@admin_required
+def plan_detail(plan_id: int) -> Any:
+    plan = plans.get_plan(plan_id)
+    items = {i.code: i for i in plans.check_items()}
+    return render_template(
+        "inspections/plans/detail.html",
+        plan=plan,
+        plan_draws=draws.draws_of_plan(plan.id),
+        preview=plans.pool_preview(plan),
+        problems=plans.readiness_problems(plan),
+        items=items,
+        regions=draws.region_names(plan.region_codes or []),
+        sectors=dict(sector_choices()),
+        form=ActionForm(),
+        notice_endpoint=draws.notice_endpoint(),
+        **_labels(),
+    )
+
+
+def _plan_action(plan_id: int, action: Any, done: str) -> Any:
+    if ActionForm().validate_on_submit():
+        try:
+            action(plan_id)
+        except DomainError as err:
+            show_error(None, err)
+        else:
+            flash(done, "success")
+    return redirect(url_for("plans.plan_detail", plan_id=plan_id))
+
+
+@bp.route("/admin/plans/<int:plan_id>/schedule", methods=["POST"])
+@admin_required
+def schedule_plan(plan_id: int) -> Any:
+    return _plan_action(plan_id, plans.schedule_plan, _("计划已排期，将按设定时间自动摇号"))
+
+
+@bp.route("/admin/plans/<int:plan_id>/unschedule", methods=["POST"])
+@admin_required
+def unschedule_plan(plan_id: int) -> Any:
+    return _plan_action(plan_id, plans.unschedule_plan, _("计划已退回草稿"))
+
+
+@bp.route("/admin/plans/<int:plan_id>/close", methods=["POST"])
+@admin_required
+def close_plan(plan_id: int) -> Any:
+    return _plan_action(plan_id, plans.close_plan, _("计划已结束"))
+
+
+@bp.route("/admin/plans/<int:plan_id>/announce", methods=["POST"])
+@admin_required
+def announce(plan_id: int) -> Any:
+    plan = plans.get_plan(plan_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+    try:
+        draw = draws.announce(plan.id, by=current_user)
+    except DomainError as err:
+        show_error(None, err)
+        return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+    flash(_("摇号已公告：参数已冻结并写入账本，锚定上链后即可揭晓"), "success")
+    return redirect(url_for("plans.admin_draw", draw_id=draw.id))
+
+
+# ---------------------------------------------------------------- draws (admin)
+
+
+@bp.route("/admin/draws/<int:draw_id>")
+@admin_required
+def admin_draw(draw_id: int) -> Any:
+    draw = draws.get_draw(draw_id)
+    return render_template(
+        "inspections/draws/admin.html",
+        draw=draw,
+        view=draws.public_view(draw, _page()),
+        form=RevealForm(),
+        **_labels(),
+    )
+
+
+@bp.route("/admin/draws/<int:draw_id>/reveal", methods=["POST"])
+@admin_required
+def reveal(draw_id: int) -> Any:
+    draw = draws.get_draw(draw_id)
+    form = RevealForm()
+    if form.validate_on_submit():
+        try:
+            draws.reveal(draw.id, beacon_value=form.beacon_value.data or None, by=current_user)
+        except DomainError as err:
+            show_error(None, err)
+        else:
+            flash(_("摇号已揭晓，检查任务已派发"), "success")
+    return redirect(url_for("plans.admin_draw", draw_id=draw.id))
+
+
+# ---------------------------------------------------------------- recusals
+
+
+@bp.route("/inspector/recusals", methods=["GET", "POST"])
+@inspector_required
+def inspector_recusals() -> Any:
+    form = InspectorRecusalForm()
+    if form.validate_on_submit():
+        try:
+            plans.declare_recusal(current_user, uscc=form.uscc.data or "", reason=form.reason.data or "")
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("已提交回避申报，待监管部门审核"), "success")
+            return redirect(url_for("plans.inspector_recusals"))
+    try:
+        mine = plans.recusals_of_inspector(current_user)
+    except DomainError:
+        mine = []
+    return render_template("inspections/recusals/inspector.html", form=form, recusals=mine, **_labels())
+
+
+@bp.route("/portal/recusals", methods=["GET", "POST"])
+@merchant_required
+def merchant_recusals() -> Any:
+    form = MerchantRecusalForm()
+    if form.validate_on_submit():
+        try:
+            plans.request_recusal(
+                current_user, badge_number=form.badge_number.data or "", reason=form.reason.data or ""
+            )
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("已提交回避申请，待监管部门审核"), "success")
+            return redirect(url_for("plans.merchant_recusals"))
+    return render_template(
+        "inspections/recusals/merchant.html",
+        form=form,
+        recusals=plans.recusals_of_merchant(current_user.merchant_id),
+        **_labels(),
+    )
+
+
+@bp.route("/admin/recusals", methods=["GET", "POST"])
+@admin_required
+def admin_recusals() -> Any:
+    form = AdminRecusalForm()
+    if form.validate_on_submit():
+        try:
+            plans.enter_recusal(
+                current_user,
+                uscc=form.uscc.data or "",
+                badge_number=form.badge_number.data or "",
+                reason=form.reason.data or "",
+            )
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("已录入回避，立即生效"), "success")
+            return redirect(url_for("plans.admin_recusals"))
+    return render_template(
+        "inspections/recusals/admin.html",
+        form=form,
+        page=plans.recusals_page(_page()),
+        decide_form=DecideRecusalForm(),
+        pending=Decision.PENDING,
+        **_labels(),
+    )
+
+
+@bp.route("/admin/recusals/<int:recusal_id>/<any(approve,reject):decision>", methods=["POST"])
+@admin_required
+def decide_recusal(recusal_id: int, decision: str) -> Any:
+    form = DecideRecusalForm()
+    if form.validate_on_submit():
+        try:
+            plans.decide_recusal(recusal_id, approve=decision == "approve", by=current_user, note=form.note.data or "")
+        except NotFound:
+            raise
+        except DomainError as err:
+            show_error(None, err)
+        else:
+            flash(_("已批准回避") if decision == "approve" else _("已驳回回避申请"), "success")
+    return redirect(url_for("plans.admin_recusals"))
+
+
+# ---------------------------------------------------------------- public pages
+
+
+@bp.route("/draws")
+@public
+def public_draws() -> Any:
+    return render_template("inspections/draws/list.html", page=draws.draws_page(_page()), **_labels())
+
+
+@bp.route("/draws/<int:draw_id>")
+@public
+def public_draw(draw_id: int) -> Any:
+    draw = draws.get_draw(draw_id)
+    return render_template(
+        "inspections/draws/public.html",
+        draw=draw,
+        view=draws.public_view(draw, _page()),
+        notice_endpoint=draws.notice_endpoint(),
+        **_labels(),
+    )
+
+
+# ---------------------------------------------------------------- open API
+
+
+def _json(body: bytes, etag: str | None = None, filename: str | None = None) -> Response:
+    response = Response(body, mimetype="application/json")
+    if etag:
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = "public, max-age=60"
+    if filename:
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.make_conditional(request)
+    return response
+
+
+def _not_modified(etag: str) -> Response | None:
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        return response
+    return None
+
+
+@bp.route("/api/v1/draws")
+@public
+def api_draws() -> Any:
+    page = draws.draws_page(_page(), per_page=min(max(request.args.get("per_page", 50, type=int) or 50, 1), 200))
+    return {
+        "page": page.page,
+        "per_page": page.per_page,
+        "total": page.total,
+        "pages": page.pages,
+        "items": [draws.list_item_json(d) for d in page.items],
+    }
+
+
+@bp.route("/api/v1/draws/<int:draw_id>")
+@public
+def api_draw(draw_id: int) -> Any:
+    return draws.summary_json(draws.get_draw(draw_id))
+
+
+@bp.route("/api/v1/draws/<int:draw_id>/announcement")
+@public
+def api_announcement(draw_id: int) -> Any:
+    """The announcement's exact JCS bytes: SHA-256 of this body is the announcement_hash."""
+    draw = draws.get_draw(draw_id)
+    etag = draw.announcement_hash.hex()
+    return _not_modified(etag) or _json(draws.announcement_bytes(draw), etag, f"draw-{draw.id}-announcement.json")
+
+
+@bp.route("/api/v1/draws/<int:draw_id>/bundle")
+@public
+def api_bundle(draw_id: int) -> Any:
+    draw = draws.get_draw(draw_id)
+    if draw.status != DrawStatus.DRAWN or draw.result_hash is None:
+        raise NotFound("摇号尚未揭晓；揭晓前请查看公告 /api/v1/draws/<id>/announcement")
+    etag = draw.announcement_hash.hex() + draw.result_hash.hex()
+    return _not_modified(etag) or _json(draws.bundle_bytes(draw), etag, f"draw-{draw.id}-bundle.json")
