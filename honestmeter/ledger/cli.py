@@ -89,12 +89,16 @@ def verify(file: Path, trusted_key: str | None, rpc: str | None) -> None:
 
 
 def _bundle_for_file(data: bytes) -> dict[str, object]:
+    # Only this path needs the deployment's database; a bundle verifies with no app at all.
     from flask import current_app
+    from flask.cli import ScriptInfo
 
-    from honestmeter.app import create_app
     from honestmeter.errors import NotFound
 
-    app = current_app._get_current_object() if current_app else create_app()  # type: ignore[attr-defined]
+    if current_app:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    else:  # the app the `honestmeter` command group builds (cli.main), as `with_appcontext` would load it
+        app = click.get_current_context().ensure_object(ScriptInfo).load_app()
     with app.app_context():
         try:
             return services.bundle_json(services.entry_by_file(services.sha256(data)))
