@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from honestmeter.extensions import db
-from honestmeter.ledger.services import Record
+from honestmeter.ledger.services import Record, publish
 from honestmeter.ratings.models import Penalty, PenaltyKind
 
 RECORD_TYPE = "penalty"
@@ -52,3 +52,10 @@ def projection() -> Iterator[tuple[str, dict[str, Any]]]:
     query = sa.select(Penalty).where(Penalty.kind.in_(PUBLISHED_KINDS)).order_by(Penalty.id)
     for penalty in db.session.scalars(query):
         yield str(penalty.id), penalty_data(penalty)
+
+
+def republish_for_merchant(merchant_id: int) -> None:
+    """Published penalties carry the party's USCC: they follow a confirmed change of the merchant."""
+    query = sa.select(Penalty).where(Penalty.merchant_id == merchant_id, Penalty.kind.in_(PUBLISHED_KINDS))
+    for penalty in db.session.scalars(query.order_by(Penalty.id)):
+        publish(penalty_record(penalty))
