@@ -4,7 +4,7 @@
   rejects; a regulator also lists directly on one of the four grounds of §4.4, and removes the listing once the
   defect is cured. Removed listings stop being shown (2025 rules).
 - 严重违法失信名单: listed by decision (决定书文号); removed automatically on `valid_until` (listed_on + 3 years, by
-  the daily job) or early through credit repair (ratings/repairs.py calls `remove_entry`, from 1 year on).
+  the daily job) or early through credit repair (repairs/services.py calls `remove_entry`, from 1 year on).
 - 诚信计量示范单位: the merchant applies with evidence, a regulator approves (an annual title) or rejects; the title
   is revoked with a reason or expires after `valid_until` (its last valid day).
 
@@ -414,9 +414,9 @@ def remove_entry(
     on: date | None = None,
 ) -> ListEntry:
     """Remove a listing inside the caller's transaction (the caller commits): REMOVED from `on` (default today),
-    the credit facts it caused end that day, a new "list_entry" record version, and the merchant regraded.
+    a new "list_entry" record version, and EntryRemoved (ratings ends the facts it caused that day and regrades).
 
-    Credit repair (ratings/repairs.py) calls this with RemovalKind.REPAIR; the removal then stops being shown
+    Credit repair (repairs/services.py) calls this with RemovalKind.REPAIR; the removal then stops being shown
     publicly along with the listing (domain.md §4.1)."""
     if entry.status != EntryStatus.LISTED:
         raise InvalidTransition(N_("该名录记录不在列入状态，无法移出"))

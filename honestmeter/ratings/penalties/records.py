@@ -3,7 +3,7 @@
 "penalty" (id = penalty id): 决定书文号, the party's USCC, 违法行为类型, 处罚内容, 罚款金额 (as a string, so the
 bytes never depend on a float), 决定机关, 决定日期 and the first day it is no longer shown (`public_until`). A
 penalty that is only a warning is never published (Art. 2), so it has no record at all. A credit repair that ends
-the publicity early is its own "credit_repair" record (ratings/repairs.py); the summary itself never changes.
+the publicity early is its own "credit_repair" record (repairs/services.py); the summary itself never changes.
 
 Registered when the penalties blueprint is registered (penalty_routes.py), so no other module has to know it.
 """
