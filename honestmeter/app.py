@@ -112,6 +112,7 @@ def register_domains(app: Flask) -> None:
         public,
         ratings,
         reminders,
+        repairs,
     )
 
     domains = (
@@ -124,6 +125,7 @@ def register_domains(app: Flask) -> None:
         lists,
         ratings,
         complaints,
+        repairs,  # above ratings, lists and complaints
         notices,
         reminders,
         console,

@@ -31,8 +31,9 @@ from honestmeter.ledger.models import (
 from honestmeter.lists.models import ListEntry
 from honestmeter.merchants.models import Merchant, MerchantChangeRequest, Region, Sector
 from honestmeter.notices.models import Notice
-from honestmeter.ratings.models import CreditFact, GradeChange, Penalty, RepairRequest, RuleTable
+from honestmeter.ratings.models import CreditFact, GradeChange, Penalty, RuleTable
 from honestmeter.reminders.models import Reminder
+from honestmeter.repairs.models import RepairRequest
 
 __all__ = [
     "CheckItem",

@@ -31,7 +31,7 @@ from honestmeter.ledger import services as ledger
 from honestmeter.merchants import uscc
 from honestmeter.merchants.models import Merchant
 from honestmeter.merchants.services import MerchantFacts
-from honestmeter.ratings.models import RepairRequest, RepairStatus, RepairTarget
+from honestmeter.repairs.models import RepairRequest, RepairStatus, RepairTarget
 
 PASSWORD = "Passw0rd!"
 _rng = random.Random(20261123)

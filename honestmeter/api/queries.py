@@ -30,9 +30,10 @@ from honestmeter.merchants import search
 from honestmeter.merchants.models import Merchant
 from honestmeter.public import queries as public_queries
 from honestmeter.ratings.grades import services as grades
-from honestmeter.ratings.models import Penalty, RepairRequest, RepairStatus, RepairTarget
+from honestmeter.ratings.models import Penalty
 from honestmeter.ratings.penalties import records as penalty_records
 from honestmeter.ratings.rules import services as rules
+from honestmeter.repairs.models import RepairRequest, RepairStatus, RepairTarget
 from honestmeter.web import paginate
 
 CHINA = ZoneInfo("Asia/Shanghai")

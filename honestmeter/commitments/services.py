@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from honestmeter import clock
+from honestmeter import clock, events
 from honestmeter.auth import passwords
 from honestmeter.auth.models import Role, User
 from honestmeter.commitments import defaults, records
@@ -23,7 +23,6 @@ from honestmeter.extensions import db
 from honestmeter.instruments.cycle import add_months
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.models import Merchant, Sector
-from honestmeter.ratings.grades import services as grades
 
 # ---------------------------------------------------------------- texts
 
@@ -187,7 +186,7 @@ def sign_commitment(user: User, signature: Signature) -> Commitment:
             ledger.publish(records.commitment_record(previous))
         db.session.flush()
         ledger.publish(records.commitment_record(commitment))
-        grades.regrade(merchant.id, cause=_cause(commitment))
+        events.emit(events.StateChanged(merchant.id, _cause(commitment)))
         return commitment
 
 
@@ -212,7 +211,7 @@ def revoke_commitment(commitment_id: int, *, by: User, reason: str) -> Commitmen
         commitment.ended_by_id = by.id
         commitment.end_reason = reason.strip()
         ledger.publish(records.commitment_record(commitment))
-        grades.regrade(commitment.merchant_id, cause=_cause(commitment))
+        events.emit(events.StateChanged(commitment.merchant_id, _cause(commitment)))
         return commitment
 
 
@@ -229,7 +228,7 @@ def expire_commitments() -> int:
             ledger.publish(records.commitment_record(commitment))
         db.session.flush()
         for merchant_id, commitment_id in sorted({c.merchant_id: c.id for c in due}.items()):
-            grades.regrade(merchant_id, cause=f"{records.COMMITMENT_TYPE}/{commitment_id}")
+            events.emit(events.StateChanged(merchant_id, f"{records.COMMITMENT_TYPE}/{commitment_id}"))
         return len(due)
 
 

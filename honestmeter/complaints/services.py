@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from honestmeter import attachments, clock, tables
+from honestmeter import attachments, clock, events, tables
 from honestmeter.auth.models import Role, User
 from honestmeter.complaints.models import DECIDED, Complaint, ComplaintCategory, ComplaintStatus
 from honestmeter.db import unit_of_work
@@ -37,13 +37,9 @@ from honestmeter.inspections.results.records import china_date, china_time
 from honestmeter.inspections.tasks import services as tasks
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.queries import find_by_uscc
-from honestmeter.ratings.facts import services as facts
-from honestmeter.ratings.grades import services as grades
-from honestmeter.ratings.models import FactSource
 from honestmeter.tables import N_
 
 RECORD_TYPE = "complaint"
-FACT_RULE = "complaint_substantiated"
 CODE_PREFIX = "TS"
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
 CODE_LENGTH = 12  # 60 random bits: not guessable within any rate limit
@@ -404,15 +400,8 @@ def decide(complaint_id: int, *, substantiated: bool, reasons: str, by: User) ->
         if substantiated and complaint.merchant_id is not None:
             ref = f"{RECORD_TYPE}/{complaint.id}"
             ledger.publish(record(complaint))
-            facts.add(
-                complaint.merchant_id,
-                FACT_RULE,
-                china_date(complaint.decided_at),
-                source=FactSource.COMPLAINT,
-                source_id=complaint.id,
-                ref=ref,
-            )
-            grades.regrade(complaint.merchant_id, ref)
+            decided_on = china_date(complaint.decided_at)
+            events.emit(events.ComplaintSubstantiated(complaint.merchant_id, complaint.id, decided_on, ref))
     return complaint
 
 
@@ -480,3 +469,12 @@ def projection() -> Iterator[tuple[str, dict[str, Any]]]:
     query = sa.select(Complaint).where(Complaint.status == ComplaintStatus.SUBSTANTIATED).order_by(Complaint.id)
     for complaint in db.session.scalars(query):
         yield str(complaint.id), record_data(complaint)
+
+
+def on_merchant_changed(event: events.MerchantChanged) -> None:
+    """Substantiated complaints carry the merchant's USCC: they follow a confirmed change."""
+    query = sa.select(Complaint).where(
+        Complaint.merchant_id == event.merchant_id, Complaint.status == ComplaintStatus.SUBSTANTIATED
+    )
+    for complaint in db.session.scalars(query.order_by(Complaint.id)):
+        ledger.publish(record(complaint))

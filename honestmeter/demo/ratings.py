@@ -25,9 +25,10 @@ from honestmeter.lists import services as lists
 from honestmeter.lists.models import ListEntry
 from honestmeter.merchants.models import Merchant, MerchantStatus
 from honestmeter.ratings.grades import recompute
-from honestmeter.ratings.models import Penalty, RepairRequest
+from honestmeter.ratings.models import Penalty
 from honestmeter.ratings.penalties import services as penalties
 from honestmeter.repairs import services as repairs
+from honestmeter.repairs.models import RepairRequest
 
 # A tiny valid PDF standing in for a scanned document.
 PDF = (

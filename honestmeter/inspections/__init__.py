@@ -6,16 +6,20 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from honestmeter import events
     from honestmeter.inspections.directory import routes
     from honestmeter.inspections.plans import routes as plan_routes
     from honestmeter.inspections.replies import routes as reply_routes
+    from honestmeter.inspections.replies import services as replies
+    from honestmeter.inspections.results import publication, workdays
     from honestmeter.inspections.results import routes as result_routes
-    from honestmeter.inspections.results import workdays
     from honestmeter.inspections.tasks import routes as task_routes
     from honestmeter.jobs.registry import JobSpec, register
 
     for module in (routes, plan_routes, task_routes, result_routes, reply_routes):
         app.register_blueprint(module.bp)
+    events.subscribe(app, events.MerchantChanged, publication.on_merchant_changed)
+    events.subscribe(app, events.MerchantChanged, replies.on_merchant_changed)
     # Deadlines in a year chinese-calendar has no data for are counted Monday–Friday: pages flag them.
     app.add_template_global(lambda d: workdays.covered(d.year), "holidays_known")
     register(

@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from honestmeter import clock
+from honestmeter import clock, events
 from honestmeter.attachments import Upload
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
@@ -32,7 +32,6 @@ from honestmeter.instruments.models import (
     VerificationResult,
 )
 from honestmeter.ledger import services as ledger
-from honestmeter.ratings.grades import services as grades
 
 
 @dataclass(frozen=True)
@@ -198,7 +197,7 @@ def add_instrument(
 
 def _regrade(instrument: Instrument) -> None:
     """A mandatory instrument's state scores (DESIGN §6: all within verification, overdue): regrade at once."""
-    grades.regrade(instrument.merchant_id, cause=f"{records.RECORD_TYPE}/{instrument.id}")
+    events.emit(events.StateChanged(instrument.merchant_id, f"{records.RECORD_TYPE}/{instrument.id}"))
 
 
 def _describe(instrument: Instrument, facts: InstrumentFacts) -> None:

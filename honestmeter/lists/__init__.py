@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from honestmeter import events
     from honestmeter.jobs.registry import JobSpec, register
     from honestmeter.ledger.services import register_projection
     from honestmeter.lists import records, routes
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/admin/lists/proposals", endpoint="results.list_proposals", view_func=routes.proposals)
     app.cli.add_command(lists_group)
     register_projection(records.RECORD_TYPE, records.projection)
+    events.subscribe(app, events.MerchantChanged, records.on_merchant_changed)
     register(
         JobSpec(
             id="lists.expire",

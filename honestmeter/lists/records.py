@@ -14,8 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from honestmeter.events import MerchantChanged
 from honestmeter.extensions import db
-from honestmeter.ledger.services import Record
+from honestmeter.ledger.services import Record, publish
 from honestmeter.lists.models import EntryStatus, ListEntry
 
 RECORD_TYPE = "list_entry"
@@ -55,3 +56,12 @@ def projection() -> Iterator[tuple[str, dict[str, Any]]]:
     query = sa.select(ListEntry).where(ListEntry.status.in_(PUBLIC_STATUSES)).order_by(ListEntry.id)
     for entry in db.session.scalars(query):
         yield str(entry.id), entry_data(entry)
+
+
+def on_merchant_changed(event: MerchantChanged) -> None:
+    """Public entries carry the merchant's USCC: they follow a confirmed change."""
+    query = sa.select(ListEntry).where(
+        ListEntry.merchant_id == event.merchant_id, ListEntry.status.in_(PUBLIC_STATUSES)
+    )
+    for entry in db.session.scalars(query.order_by(ListEntry.id)):
+        publish(entry_record(entry))

@@ -4,7 +4,7 @@
   rejects; a regulator also lists directly on one of the four grounds of §4.4, and removes the listing once the
   defect is cured. Removed listings stop being shown (2025 rules).
 - 严重违法失信名单: listed by decision (决定书文号); removed automatically on `valid_until` (listed_on + 3 years, by
-  the daily job) or early through credit repair (ratings/repairs.py calls `remove_entry`, from 1 year on).
+  the daily job) or early through credit repair (repairs/services.py calls `remove_entry`, from 1 year on).
 - 诚信计量示范单位: the merchant applies with evidence, a regulator approves (an annual title) or rejects; the title
   is revoked with a reason or expires after `valid_until` (its last valid day).
 
@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
-from honestmeter import attachments, clock, tables
+from honestmeter import attachments, clock, events, tables
 from honestmeter.auth.models import User
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
@@ -31,14 +31,11 @@ from honestmeter.extensions import db
 from honestmeter.instruments.cycle import add_months
 from honestmeter.ledger import services as ledger
 from honestmeter.ledger.models import LedgerEntry
-from honestmeter.lists import records
+from honestmeter.lists import queries, records
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind, RemovalKind
 from honestmeter.merchants import queries as merchant_queries
 from honestmeter.merchants import uscc as uscc_rules
 from honestmeter.merchants.models import Merchant, MerchantStatus
-from honestmeter.ratings.facts import services as facts
-from honestmeter.ratings.grades import services as grades
-from honestmeter.ratings.models import CreditFact, FactSource
 from honestmeter.tables import N_
 
 ABNORMAL_UNREACHABLE = "通过登记的住所（经营场所）无法联系"
@@ -55,8 +52,6 @@ EXPIRED_REASON = "称号有效期届满"
 AUTOMATIC_REASON = "列入严重违法失信名单满三年，期满移出"
 REJECTED_10 = "不予列入经营异常名录"
 CHINA = ZoneInfo("Asia/Shanghai")
-ABNORMAL_RULE = "result_10_or_abnormal"
-MODEL_UNIT_RULE = "model_unit"
 
 MAX_APPLICATION = 5000
 MAX_EVIDENCE_FILES = 5
@@ -367,22 +362,6 @@ def _decide(entry: ListEntry, by: User, note: str, status: EntryStatus) -> None:
     entry.decision_note = note.strip()[:500] or None
 
 
-def _end_result_10(merchant_id: int, on: date, reason: str) -> None:
-    """End the merchant's open 10 无法联系 result deductions: they count "while listed" (DESIGN §6), and a rejected
-    proposal or a removed listing means the merchant can be reached. Every 10 of the merchant, not only the one that
-    proposed: a second 10 while a proposal is pending proposes nothing new (see `propose`)."""
-    task_ids = db.session.scalars(
-        sa.select(CreditFact.source_id).where(
-            CreditFact.merchant_id == merchant_id,
-            CreditFact.source == FactSource.RESULT,
-            CreditFact.rule == ABNORMAL_RULE,
-            CreditFact.ended_on.is_(None),
-        )
-    ).all()
-    for task_id in task_ids:
-        facts.end(FactSource.RESULT, task_id, on, reason, rules=[ABNORMAL_RULE])
-
-
 def result_10_ended(merchant_id: int, checked_on: date) -> tuple[date, str] | None:
     """For a 10 result checked on `checked_on` and published only now: the day and reason it already stopped counting
     (a later decision rejected the merchant's 经营异常名录 proposal, or removed the listing), or None while it counts
@@ -406,10 +385,11 @@ def result_10_ended(merchant_id: int, checked_on: date) -> tuple[date, str] | No
     return later[0] if later else None
 
 
-def _publish_and_regrade(entry: ListEntry) -> None:
+def _publish(entry: ListEntry) -> str:
+    """The entry's new "list_entry" record version; its ref."""
     db.session.flush()
     ledger.publish(records.entry_record(entry))
-    grades.regrade(entry.merchant_id, cause=f"{records.RECORD_TYPE}/{entry.id}")
+    return f"{records.RECORD_TYPE}/{entry.id}"
 
 
 def _list(entry: ListEntry, listed_on: date) -> None:
@@ -420,19 +400,8 @@ def _list(entry: ListEntry, listed_on: date) -> None:
         entry.valid_until = serious_removal_day(listed_on)
     elif entry.kind == ListKind.MODEL_UNIT:
         entry.valid_until = model_unit_valid_until(listed_on)
-    db.session.flush()
-    # 严重违法失信名单 has no points: the grade reads the listing itself and sets D (DESIGN §6).
-    rule = {ListKind.ABNORMAL: ABNORMAL_RULE, ListKind.MODEL_UNIT: MODEL_UNIT_RULE}.get(entry.kind)
-    if rule is not None:
-        facts.add(
-            entry.merchant_id,
-            rule,
-            listed_on,
-            source=FactSource.LIST_ENTRY,
-            source_id=entry.id,
-            ref=f"{records.RECORD_TYPE}/{entry.id}",
-        )
-    _publish_and_regrade(entry)
+    ref = _publish(entry)
+    events.emit(events.EntryListed(entry.merchant_id, entry.id, str(entry.kind), listed_on, ref))
 
 
 def remove_entry(
@@ -445,9 +414,9 @@ def remove_entry(
     on: date | None = None,
 ) -> ListEntry:
     """Remove a listing inside the caller's transaction (the caller commits): REMOVED from `on` (default today),
-    the credit facts it caused end that day, a new "list_entry" record version, and the merchant regraded.
+    a new "list_entry" record version, and EntryRemoved (ratings ends the facts it caused that day and regrades).
 
-    Credit repair (ratings/repairs.py) calls this with RemovalKind.REPAIR; the removal then stops being shown
+    Credit repair (repairs/services.py) calls this with RemovalKind.REPAIR; the removal then stops being shown
     publicly along with the listing (domain.md §4.1)."""
     if entry.status != EntryStatus.LISTED:
         raise InvalidTransition(N_("该名录记录不在列入状态，无法移出"))
@@ -467,11 +436,9 @@ def remove_entry(
     entry.removal_reason = reason
     entry.removal_authority = authority
     entry.removed_by_id = None if by is None else by.id
-    facts.end(FactSource.LIST_ENTRY, entry.id, on, reason)
-    if entry.kind == ListKind.ABNORMAL and entry.source_task_id is not None:
-        # The 10 result that led to the listing counts "while listed" (DESIGN §6): it ends with the listing.
-        _end_result_10(entry.merchant_id, on, reason)
-    _publish_and_regrade(entry)
+    ref = _publish(entry)
+    from_result = entry.kind == ListKind.ABNORMAL and entry.source_task_id is not None
+    events.emit(events.EntryRemoved(entry.merchant_id, entry.id, on, reason, from_result, ref))
     return entry
 
 
@@ -500,11 +467,11 @@ def reject_listing(entry: ListEntry, by: User, note: str) -> ListEntry:
         raise InvalidTransition(N_("示范单位申请请在示范单位审核页处理"))
     with unit_of_work(db.session):
         _decide(entry, by, note, EntryStatus.REJECTED)
-        if entry.source_task_id is not None:
-            facts.end(FactSource.RESULT, entry.source_task_id, clock.today(), REJECTED_10, rules=[ABNORMAL_RULE])
-            _end_result_10(entry.merchant_id, clock.today(), REJECTED_10)
         db.session.flush()
-        grades.regrade(entry.merchant_id, cause=f"{records.RECORD_TYPE}/{entry.id}")
+        ref = f"{records.RECORD_TYPE}/{entry.id}"
+        events.emit(
+            events.ListingRejected(entry.merchant_id, entry.id, entry.source_task_id, clock.today(), REJECTED_10, ref)
+        )
     return entry
 
 
@@ -676,7 +643,7 @@ def approve_model_unit(entry: ListEntry, by: User, *, authority: str = "", note:
     MODEL_UNIT_VALID_MONTHS; +10 while valid; a ledger record and the certificate can be printed."""
     _pending_application(entry)
     authority = _text(authority or authority_name(), "authority", N_("请填写作出决定机关"), 100)
-    if grades.listed(entry.merchant_id, ListKind.ABNORMAL) or grades.listed(entry.merchant_id, ListKind.SERIOUS):
+    if queries.listed(entry.merchant_id, ListKind.ABNORMAL) or queries.listed(entry.merchant_id, ListKind.SERIOUS):
         raise InvalidTransition(N_("该经营者已列入经营异常名录或严重违法失信名单，不能认定为示范单位"))
     start = clock.today()
     current = db.session.scalars(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from honestmeter import clock
+from honestmeter import clock, events
 from honestmeter.auth import services as auth_services
 from honestmeter.auth.models import AccountStatus, Role, User
 from honestmeter.db import unit_of_work
@@ -114,10 +114,22 @@ def update_merchant(
     """Regulator corrects a directory entry."""
     with unit_of_work(db.session):
         merchant = get_merchant(merchant_id)
+        before = records.record_of(merchant)
         _apply(merchant, facts, override_reason)
         merchant.status = status
-        ledger.publish(records.record_of(merchant))
+        _publish_change(merchant, before)
         return merchant
+
+
+def _publish_change(merchant: Merchant, before: ledger.Record) -> None:
+    """The directory entry's new record, and, if its public facts changed, MerchantChanged: other domains' records
+    embed the USCC or name (results, lists, penalties, the grade…) and republish themselves in this transaction."""
+    db.session.flush()
+    after = records.record_of(merchant)
+    ledger.publish(after)
+    changed = frozenset(f for f in records.PUBLIC_FIELDS if before.data[f] != after.data[f])
+    if changed:
+        events.emit(events.MerchantChanged(merchant.id, changed))
 
 
 def get_merchant(merchant_id: int) -> Merchant:
@@ -223,13 +235,9 @@ def decide_change(request_id: int, *, by: User, approve: bool, note: str = "") -
             raise ValidationFailed("请填写不予变更的理由", field="reason")
         if approve:
             merchant = request.merchant
+            before = records.record_of(merchant)
             _apply(merchant, _facts_of(merchant, request.changes), merchant.uscc_override_reason)
-            db.session.flush()
-            ledger.publish(records.record_of(merchant))
-            # Published spot-check results print the merchant's name: they follow the change.
-            from honestmeter.inspections.results.publication import republish_for_merchant
-
-            republish_for_merchant(merchant.id)
+            _publish_change(merchant, before)
         request.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
         request.decided_by_id, request.decided_at = by.id, clock.utcnow()
         request.decision_note = note.strip() or None

@@ -33,10 +33,10 @@ from honestmeter.lists import services as list_services
 from honestmeter.merchants import records as merchant_records
 from honestmeter.merchants.models import Merchant
 from honestmeter.ratings.grades import services as grades
-from honestmeter.ratings.models import RepairStatus, RepairTarget
 from honestmeter.ratings.penalties import records as penalty_records
 from honestmeter.ratings.penalties import services as penalties
 from honestmeter.repairs import services as repairs
+from honestmeter.repairs.models import RepairStatus, RepairTarget
 
 
 def grade_context(merchant: Merchant) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,20 +17,13 @@ from honestmeter.errors import DomainError, NotFound
 from honestmeter.instruments import scans
 from honestmeter.instruments.forms import SCAN_ACCEPT
 from honestmeter.merchants import services as merchant_services
-from honestmeter.ratings.models import RepairRequest, RepairStatus
 from honestmeter.repairs import services as repairs
 from honestmeter.repairs.forms import ApproveForm, RejectForm, RepairForm
+from honestmeter.repairs.models import RepairRequest, RepairStatus
 from honestmeter.security import admin_required, merchant_required
 from honestmeter.web import paginate, show_error
 
 bp = Blueprint("repairs", __name__)
-
-
-@bp.record_once
-def _register_projection(state: BlueprintSetupState) -> None:
-    from honestmeter.ledger.services import register_projection
-
-    register_projection(repairs.RECORD_TYPE, repairs.projection)
 
 
 def _labels() -> dict[str, Any]:

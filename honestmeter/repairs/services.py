@@ -32,7 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from honestmeter import attachments, clock
+from honestmeter import attachments, clock, events
 from honestmeter.auth.models import User
 from honestmeter.complaints import services as complaint_services
 from honestmeter.complaints.models import Complaint
@@ -44,23 +44,17 @@ from honestmeter.inspections.results import codes as result_codes
 from honestmeter.inspections.results.records import china_date
 from honestmeter.instruments.cycle import add_months
 from honestmeter.ledger import services as ledger
+from honestmeter.lists import queries as list_queries
 from honestmeter.lists import services as lists
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind, RemovalKind
 from honestmeter.merchants.models import Merchant
 from honestmeter.ratings.facts import services as facts
 from honestmeter.ratings.grades import services as grades
-from honestmeter.ratings.models import (
-    CreditFact,
-    FactSource,
-    Penalty,
-    PenaltyKind,
-    RepairRequest,
-    RepairStatus,
-    RepairTarget,
-)
+from honestmeter.ratings.models import CreditFact, FactSource, Penalty, PenaltyKind
 from honestmeter.ratings.penalties import services as penalties
 from honestmeter.ratings.rules import services as rule_tables
 from honestmeter.ratings.scoring import RuleSet
+from honestmeter.repairs.models import RepairRequest, RepairStatus, RepairTarget
 from honestmeter.tables import N_
 
 RECORD_TYPE = "credit_repair"
@@ -462,7 +456,7 @@ def checks(request: RepairRequest) -> list[Check]:
     for kind in (ListKind.SERIOUS, ListKind.ABNORMAL):
         if request.target == RepairTarget.LIST_ENTRY and kind == ListKind.SERIOUS:
             continue  # the listing being repaired
-        listed = grades.listed(request.merchant_id, kind)
+        listed = list_queries.listed(request.merchant_id, kind)
         found.append(Check(not listed, LISTED_CHECKS[(kind, listed)]))
     target = target_object(request)
     if isinstance(target, Penalty):
@@ -593,3 +587,12 @@ def projection() -> Iterator[tuple[str, dict[str, Any]]]:
     query = sa.select(RepairRequest).where(RepairRequest.status == RepairStatus.APPROVED).order_by(RepairRequest.id)
     for request in db.session.scalars(query):
         yield str(request.id), repair_data(request)
+
+
+def on_merchant_changed(event: events.MerchantChanged) -> None:
+    """Approved repairs carry the merchant's USCC: they follow a confirmed change."""
+    query = sa.select(RepairRequest).where(
+        RepairRequest.merchant_id == event.merchant_id, RepairRequest.status == RepairStatus.APPROVED
+    )
+    for request in db.session.scalars(query.order_by(RepairRequest.id)):
+        ledger.publish(repair_record(request))

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from honestmeter import clock
+from honestmeter import clock, events
 from honestmeter.auth.models import Role, User
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
@@ -29,7 +29,7 @@ from honestmeter.extensions import db
 from honestmeter.inspections.models import ReplyStatus, ResultReply, Task, TaskStatus
 from honestmeter.inspections.results import records as result_records
 from honestmeter.ledger import services as ledger
-from honestmeter.ratings.models import RepairTarget
+from honestmeter.repairs.models import RepairTarget
 from honestmeter.tables import N_
 
 RECORD_TYPE = "result_reply"
@@ -281,3 +281,12 @@ def projection() -> Iterator[tuple[str, dict[str, Any]]]:
 
 def register() -> None:
     ledger.register_projection(RECORD_TYPE, projection)
+
+
+def on_merchant_changed(event: events.MerchantChanged) -> None:
+    """Approved replies carry the merchant's USCC: they follow a confirmed change."""
+    query = sa.select(ResultReply).where(
+        ResultReply.merchant_id == event.merchant_id, ResultReply.status == ReplyStatus.APPROVED
+    )
+    for reply in db.session.scalars(query.order_by(ResultReply.id)):
+        ledger.publish(reply_record(reply))

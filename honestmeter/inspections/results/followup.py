@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from honestmeter import clock
+from honestmeter import clock, events
 from honestmeter.auth.models import User
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
@@ -39,9 +39,6 @@ from honestmeter.inspections.results.publication import compute_deadline
 from honestmeter.ledger import services as ledger
 from honestmeter.lists import services as lists
 from honestmeter.lists.models import ListKind
-from honestmeter.ratings.facts import services as credit_facts
-from honestmeter.ratings.grades import services as grades
-from honestmeter.ratings.models import FactSource
 
 REINSPECTION_GRACE_DAYS = 5  # the re-inspection is due this many days after the order's deadline
 CORRECTED_CODES = frozenset({("01",), ("02",)})
@@ -203,14 +200,8 @@ def close_follow_up(task: Task, by: User, note: str) -> Task:
         task.follow_up_note = f"{note.strip()}（{by.display_name}）"[:1000]
         task.follow_up_closed_at = clock.utcnow()
         # The 09 deduction counts "until closed" (DESIGN §6): it stops today, and the grade follows at once.
-        credit_facts.end(
-            FactSource.RESULT,
-            task.id,
-            clock.today(),
-            credit_facts.FOLLOW_UP_CLOSED,
-            rules=[credit_facts.RESULT_RULES[results.FOLLOW_UP]],
-        )
-        grades.regrade(task.merchant_id, cause=f"{result_records.RESULT_TYPE}/{task.id}")
+        ref = f"{result_records.RESULT_TYPE}/{task.id}"
+        events.emit(events.FollowUpClosed(task.merchant_id, task.id, clock.today(), ref))
     return task
 
 

@@ -20,19 +20,17 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from honestmeter import clock, mail
+from honestmeter import clock, events, mail
 from honestmeter.auth.models import AccountStatus, Role, User
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
-from honestmeter.inspections.models import CheckItem, FollowUp, Plan, Task, TaskKind, TaskStatus
+from honestmeter.inspections.models import CheckItem, FollowUp, Plan, RectificationOrder, Task, TaskKind, TaskStatus
 from honestmeter.inspections.results import records as result_records
 from honestmeter.inspections.results import workdays
 from honestmeter.inspections.results.codes import ABNORMAL_LISTING
 from honestmeter.ledger import services as ledger
 from honestmeter.lists import services as lists
-from honestmeter.ratings.facts import services as credit_facts
-from honestmeter.ratings.grades import services as grades
 
 log = logging.getLogger(__name__)
 
@@ -185,19 +183,20 @@ def _grade(task: Task) -> None:
     ref = f"{result_records.RESULT_TYPE}/{task.id}"
     codes = result_records.codes_of(task)
     closed = task.follow_up_closed_at if task.follow_up == FollowUp.CLOSED else None
-    credit_facts.add_result(
-        task.merchant_id,
-        task.id,
-        task.finding.checked_on,
-        codes,
-        task.finding.item_results,
-        ref=ref,
-        follow_up_closed_on=None if closed is None else result_records.china_date(closed),
-        unreachable_ended=(
-            lists.result_10_ended(task.merchant_id, task.finding.checked_on) if ABNORMAL_LISTING in codes else None
-        ),
+    events.emit(
+        events.ResultPublished(
+            merchant_id=task.merchant_id,
+            task_id=task.id,
+            checked_on=task.finding.checked_on,
+            codes=tuple(codes),
+            item_results=task.finding.item_results,
+            ref=ref,
+            follow_up_closed_on=None if closed is None else result_records.china_date(closed),
+            unreachable_ended=(
+                lists.result_10_ended(task.merchant_id, task.finding.checked_on) if ABNORMAL_LISTING in codes else None
+            ),
+        )
     )
-    grades.regrade(task.merchant_id, cause=ref)
 
 
 def _publish_plans(plan_ids: set[int]) -> None:
@@ -239,11 +238,21 @@ def publish_many(task_ids: Sequence[int], by: User) -> list[Task]:
 
 
 def republish_for_merchant(merchant_id: int) -> int:
-    """Inside the caller's transaction: a new version of each published result whose public data changed (the
-    record carries the merchant's name, so a confirmed name change must call this, or `ledger audit` reports the
-    results as changed behind the application's back). Returns how many records were appended."""
+    """Inside the caller's transaction: a new version of each published result and 责令改正 order whose public data
+    changed (they carry the merchant's USCC and name, so a confirmed change must reach them, or `ledger audit`
+    reports them as changed behind the application's back). Returns how many records were appended."""
     tasks = db.session.scalars(published_stmt().where(Task.merchant_id == merchant_id)).all()
-    return sum(ledger.publish(result_records.result_record(t)) is not None for t in tasks)
+    orders = db.session.scalars(
+        sa.select(RectificationOrder)
+        .where(RectificationOrder.merchant_id == merchant_id)
+        .order_by(RectificationOrder.id)
+    ).all()
+    records = [result_records.result_record(t) for t in tasks] + [result_records.order_record(o) for o in orders]
+    return sum(ledger.publish(r) is not None for r in records)
+
+
+def on_merchant_changed(event: events.MerchantChanged) -> None:
+    republish_for_merchant(event.merchant_id)
 
 
 # ---------------------------------------------------------------- the daily job

@@ -22,7 +22,8 @@ from honestmeter.extensions import db
 from honestmeter.instruments.models import Instrument, InstrumentStatus, InstrumentType, VerificationMode
 from honestmeter.ledger import services as ledger
 from honestmeter.ledger.models import LedgerEntry
-from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
+from honestmeter.lists.models import ListKind
+from honestmeter.lists.queries import listed_kinds_many
 from honestmeter.merchants.models import Merchant
 from honestmeter.ratings.models import CreditFact, GradeChange
 from honestmeter.ratings.rules import services as rule_tables
@@ -143,24 +144,6 @@ def stored_facts_many(merchant_ids: Sequence[int], today: date | None = None) ->
 
 def merchant_facts(merchant_id: int, today: date) -> list[Fact]:
     return stored_facts_many([merchant_id])[merchant_id] + state_facts(merchant_id, today)
-
-
-def listed_kinds_many(merchant_ids: Sequence[int]) -> dict[int, set[ListKind]]:
-    """The lists each merchant is on today (entries in force)."""
-    found: dict[int, set[ListKind]] = {m: set() for m in merchant_ids}
-    for ids in _chunks(merchant_ids):
-        rows = db.session.execute(
-            sa.select(ListEntry.merchant_id, ListEntry.kind)
-            .where(ListEntry.merchant_id.in_(ids), ListEntry.status == EntryStatus.LISTED)
-            .distinct()
-        )
-        for merchant_id, kind in rows:
-            found[merchant_id].add(ListKind(kind))
-    return found
-
-
-def listed(merchant_id: int, kind: ListKind) -> bool:
-    return kind in listed_kinds_many([merchant_id])[merchant_id]
 
 
 def evaluate_many(merchant_ids: Sequence[int], today: date, rules: RuleSet | None = None) -> dict[int, Grade]:
@@ -361,6 +344,16 @@ def fact_links(refs: Iterable[str]) -> dict[str, list[FactLink]]:
         ]
         for ref in refs
     }
+
+
+def republish_for_merchant(merchant_id: int) -> None:
+    """The merchant's grade as its newest change holds it, under its current USCC: the record's id is the USCC, so
+    after a confirmed change of code the grade is published afresh under the new one (the old id's versions stay in
+    the log as they were, and no row projects to it any more)."""
+    merchant = db.session.get(Merchant, merchant_id)
+    change = latest_change(merchant_id)
+    if merchant is not None and change is not None and grades_public():
+        ledger.publish(ledger.Record(RECORD_TYPE, merchant.uscc, record_data(merchant, change)))
 
 
 def projection() -> Iterator[tuple[str, dict[str, Any]]]:

@@ -3,7 +3,7 @@
 "penalty" (id = penalty id): 决定书文号, the party's USCC, 违法行为类型, 处罚内容, 罚款金额 (as a string, so the
 bytes never depend on a float), 决定机关, 决定日期 and the first day it is no longer shown (`public_until`). A
 penalty that is only a warning is never published (Art. 2), so it has no record at all. A credit repair that ends
-the publicity early is its own "credit_repair" record (ratings/repairs.py); the summary itself never changes.
+the publicity early is its own "credit_repair" record (repairs/services.py); the summary itself never changes.
 
 Registered when the penalties blueprint is registered (penalty_routes.py), so no other module has to know it.
 """
@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from honestmeter.extensions import db
-from honestmeter.ledger.services import Record
+from honestmeter.ledger.services import Record, publish
 from honestmeter.ratings.models import Penalty, PenaltyKind
 
 RECORD_TYPE = "penalty"
@@ -52,3 +52,10 @@ def projection() -> Iterator[tuple[str, dict[str, Any]]]:
     query = sa.select(Penalty).where(Penalty.kind.in_(PUBLISHED_KINDS)).order_by(Penalty.id)
     for penalty in db.session.scalars(query):
         yield str(penalty.id), penalty_data(penalty)
+
+
+def republish_for_merchant(merchant_id: int) -> None:
+    """Published penalties carry the party's USCC: they follow a confirmed change of the merchant."""
+    query = sa.select(Penalty).where(Penalty.merchant_id == merchant_id, Penalty.kind.in_(PUBLISHED_KINDS))
+    for penalty in db.session.scalars(query.order_by(Penalty.id)):
+        publish(penalty_record(penalty))

@@ -285,8 +285,8 @@ def test_the_regulator_sees_the_queue_and_the_reporter(admin: FlaskClient, merch
 
 
 def test_a_substantiated_complaint_can_be_repaired_after_three_months(merchant: Merchant) -> None:
-    from honestmeter.ratings.models import RepairTarget
     from honestmeter.repairs import services as repairs
+    from honestmeter.repairs.models import RepairTarget
 
     admin = UserFactory()
     complaint = assigned(merchant)

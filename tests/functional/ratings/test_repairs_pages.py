@@ -15,8 +15,9 @@ from flask.testing import FlaskClient
 from honestmeter import clock
 from honestmeter.extensions import db
 from honestmeter.merchants.models import Merchant
-from honestmeter.ratings.models import Penalty, RepairRequest, RepairStatus
+from honestmeter.ratings.models import Penalty
 from honestmeter.ratings.penalties import services as penalties
+from honestmeter.repairs.models import RepairRequest, RepairStatus
 from tests.factories import PASSWORD, InspectorFactory, UserFactory
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)

@@ -36,9 +36,10 @@ from honestmeter.instruments.models import Instrument, InstrumentVerification, V
 from honestmeter.lists import services as lists
 from honestmeter.lists.models import ListEntry
 from honestmeter.merchants.models import Merchant
-from honestmeter.ratings.models import Penalty, RepairRequest
+from honestmeter.ratings.models import Penalty
 from honestmeter.ratings.penalties import services as penalties
 from honestmeter.repairs import services as repairs
+from honestmeter.repairs.models import RepairRequest
 from tests.factories import (
     PASSWORD,
     InspectorFactory,

@@ -32,7 +32,7 @@ from honestmeter.extensions import db
 from honestmeter.inspections.models import EvidencePhoto
 from honestmeter.instruments.models import InstrumentVerification
 from honestmeter.lists.models import ListEntry
-from honestmeter.ratings.models import RepairRequest
+from honestmeter.repairs.models import RepairRequest
 from tests.functional.security.conftest import PDF, World, fingerprint, sign_in, text
 
 PACKAGE = Path(__file__).resolve().parents[3] / "honestmeter"

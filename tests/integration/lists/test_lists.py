@@ -14,6 +14,7 @@ from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.ledger import audit
 from honestmeter.ledger import services as ledger
+from honestmeter.lists import queries as list_queries
 from honestmeter.lists import records
 from honestmeter.lists import services as lists
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind, RemovalKind
@@ -375,7 +376,7 @@ def test_a_serious_listing_makes_d_for_three_years_then_goes_automatically() -> 
         assert lists.expire_due() == [entry]
         assert entry.removal_kind == RemovalKind.AUTOMATIC and entry.removed_on == date(2029, 11, 20)
         assert entry.removal_reason == lists.AUTOMATIC_REASON
-        assert not grades.listed(merchant.id, ListKind.SERIOUS)
+        assert not list_queries.listed(merchant.id, ListKind.SERIOUS)
         assert newest_data("list_entry", str(entry.id))["removal_kind"] == "automatic"
         assert lists.repair_eligible_on(entry) is None
 

@@ -18,14 +18,16 @@ from honestmeter.extensions import db
 from honestmeter.inspections.models import Task
 from honestmeter.ledger import audit
 from honestmeter.ledger import services as ledger
+from honestmeter.lists import queries as list_queries
 from honestmeter.lists import services as lists
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind, RemovalKind
 from honestmeter.merchants.models import Merchant
 from honestmeter.ratings.facts import services as facts
 from honestmeter.ratings.grades import services as grades
-from honestmeter.ratings.models import CreditFact, FactSource, Penalty, RepairStatus, RepairTarget
+from honestmeter.ratings.models import CreditFact, FactSource, Penalty
 from honestmeter.ratings.penalties import services as penalties
 from honestmeter.repairs import services as repairs
+from honestmeter.repairs.models import RepairStatus, RepairTarget
 from tests.factories import MerchantFactory, UserFactory, completed, newest_data
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)  # 2026-11-23 in Shanghai
@@ -383,5 +385,5 @@ def test_a_serious_listing_is_removed_early_by_an_approved_repair() -> None:
             RemovalKind.REPAIR,
             date(2026, 11, 24),
         )
-        assert not grades.listed(merchant.id, ListKind.SERIOUS)
+        assert not list_queries.listed(merchant.id, ListKind.SERIOUS)
         assert newest_data("credit_repair", str(request.id))["target_ref"] == f"list_entry/{entry.id}"
