@@ -120,6 +120,15 @@ class ComplaintSubstantiated:
     ref: str
 
 
+@dataclass(frozen=True)
+class ReplyApproving:
+    """A merchant's reply to a published result is about to be approved. A domain above that has taken the result
+    off the public record (credit repair) refuses by raising a DomainError, which aborts the approval."""
+
+    merchant_id: int
+    task_id: int
+
+
 # ---------------------------------------------------------------- the hub
 
 

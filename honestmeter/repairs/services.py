@@ -40,6 +40,7 @@ from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Task
+from honestmeter.inspections.replies import services as replies
 from honestmeter.inspections.results import codes as result_codes
 from honestmeter.inspections.results.records import china_date
 from honestmeter.instruments.cycle import add_months
@@ -596,3 +597,9 @@ def on_merchant_changed(event: events.MerchantChanged) -> None:
     )
     for request in db.session.scalars(query.order_by(RepairRequest.id)):
         ledger.publish(repair_record(request))
+
+
+def on_reply_approving(event: events.ReplyApproving) -> None:
+    """A credit-repaired result is no longer shown, so neither may a reply to it be."""
+    if (RepairTarget.RESULT.value, event.task_id) in repaired_targets(event.merchant_id):
+        raise InvalidTransition(replies.NO_LONGER_PUBLIC)

@@ -29,13 +29,14 @@ from honestmeter.extensions import db
 from honestmeter.inspections.models import ReplyStatus, ResultReply, Task, TaskStatus
 from honestmeter.inspections.results import records as result_records
 from honestmeter.ledger import services as ledger
-from honestmeter.repairs.models import RepairTarget
 from honestmeter.tables import N_
 
 RECORD_TYPE = "result_reply"
 MIN_BODY = 10
 MAX_BODY = 1000
 MAX_NOTE = 500  # result_replies.decision_note
+# Also raised by repairs (on ReplyApproving) for a result taken off the record by credit repair.
+NO_LONGER_PUBLIC = N_("该检查结果已不再公示，回复不能公开，请作不予公开处理")
 
 STATUS_LABELS = {
     ReplyStatus.PENDING: N_("待审核"),
@@ -190,13 +191,6 @@ def _locked_pending(reply: ResultReply) -> ResultReply:
     return reply
 
 
-def _repaired(reply: ResultReply) -> bool:
-    """The result was credit-repaired: it is no longer shown, so neither may a reply to it be."""
-    from honestmeter.repairs import services as repairs
-
-    return (RepairTarget.RESULT.value, reply.task_id) in repairs.repaired_targets(reply.merchant_id)
-
-
 def _decide(reply: ResultReply, regulator: User, status: ReplyStatus, note: str) -> None:
     reply.status = status
     reply.decided_by_id = regulator.id
@@ -220,8 +214,9 @@ def approve(reply: ResultReply, regulator: User, note: str = "") -> ResultReply:
     text = _check_note(note, required=False)
     with unit_of_work(db.session):
         _locked_pending(reply)
-        if reply.task.status != TaskStatus.PUBLISHED or _repaired(reply):
-            raise InvalidTransition(N_("该检查结果已不再公示，回复不能公开，请作不予公开处理"))
+        if reply.task.status != TaskStatus.PUBLISHED:
+            raise InvalidTransition(NO_LONGER_PUBLIC)
+        events.emit(events.ReplyApproving(merchant_id=reply.merchant_id, task_id=reply.task_id))
         for earlier in db.session.scalars(
             sa.select(ResultReply).where(
                 ResultReply.task_id == reply.task_id,
