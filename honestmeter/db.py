@@ -115,7 +115,9 @@ def unit_of_work(session: Session | scoped_session[Any]) -> Iterator[Session | s
 _DRIVER_NATIVE = (sa.String, sa.Integer, sa.LargeBinary, sa.Boolean)
 
 
-def insert_plain(table: sa.Table, rows: list[dict[str, Any]], **same: Any) -> None:
+def insert_plain(
+    session: Session | scoped_session[Any], table: sa.Table, rows: list[dict[str, Any]], **same: Any
+) -> None:
     """executemany for bulk loads (ledger leaves, demo data) with the least per-row work.
 
     Strings, integers, bytes and booleans go to the driver as they are; only columns of other
@@ -125,7 +127,6 @@ def insert_plain(table: sa.Table, rows: list[dict[str, Any]], **same: Any) -> No
     """
     if not rows:
         return
-    session = _session()
     dialect = session.get_bind().dialect
 
     def processor(name: str) -> Any:
@@ -150,8 +151,3 @@ def insert_plain(table: sa.Table, rows: list[dict[str, Any]], **same: Any) -> No
     statement = sa.text(f"INSERT INTO {table.name} ({names}) VALUES ({values})")  # noqa: S608 — our own names
     session.execute(statement, rows)
 
-
-def _session() -> Any:
-    from honestmeter.extensions import db  # db.py is imported by extensions.py: resolve at call time
-
-    return db.session

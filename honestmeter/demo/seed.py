@@ -142,7 +142,7 @@ def _insert(table: sa.Table, rows: Sequence[dict[str, Any]], key: tuple[str, ...
     """
     now = clock.utcnow()
     stamps = {c: now for c in ("created_at", "updated_at") if c in table.c and c not in rows[0]}
-    insert_plain(table, list(rows), **stamps)
+    insert_plain(db.session, table, list(rows), **stamps)
     scope = key[0]
     values = sorted({row[scope] for row in rows})
     found: dict[tuple[Any, ...], int] = {}

@@ -129,8 +129,8 @@ def append_many(records: Sequence[Record], *, at: datetime | None = None) -> lis
             }
         )
     # At hundreds of thousands of leaves SQLAlchemy's per-row processing costs more than the hashing.
-    insert_plain(ENTRIES, entries, created_at=at)
-    insert_plain(NODES, nodes)
+    insert_plain(db.session, ENTRIES, entries, created_at=at)
+    insert_plain(db.session, NODES, nodes)
     head.size = frontier.size
     head.frontier = b"".join(frontier.hashes)
     head.updated_at = at

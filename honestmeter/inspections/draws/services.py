@@ -388,6 +388,7 @@ def _create_tasks(found: Draw, now: datetime) -> int:
             .all()
         )
     insert_plain(
+        db.session,
         TASKS,
         [{"merchant_id": merchant_ids[c["uscc"]], "stratum": c["stratum"]} for c in cases],
         kind=TaskKind.RANDOM,
@@ -405,6 +406,7 @@ def _create_tasks(found: Draw, now: datetime) -> int:
         db.session.execute(sa.select(Task.merchant_id, Task.id).where(Task.draw_id == found.id)).tuples().all()
     )
     insert_plain(
+        db.session,
         TASK_INSPECTORS,
         [
             {"task_id": task_ids[merchant_ids[c["uscc"]]], "inspector_id": inspector_ids[badge], "position": n}

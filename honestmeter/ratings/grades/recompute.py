@@ -343,7 +343,9 @@ def _write_chunk(chunk: Sequence[_Planned], rules: RuleSet, today: date, cause: 
             )
             records.append(ledger.Record(grades.RECORD_TYPE, c.uscc, data))
         _update_merchants(updates, today, rules.version)
-        insert_plain(GRADE_CHANGES, changes, rule_version=rules.version, graded_on=today, at=now, cause=cause[:80])
+        insert_plain(
+            db.session, GRADE_CHANGES, changes, rule_version=rules.version, graded_on=today, at=now, cause=cause[:80]
+        )
         if grades.grades_public():
             ledger.append_many(records, at=now)
         counts.changed += len(updates)
