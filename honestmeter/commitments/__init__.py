@@ -13,8 +13,8 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.commitments)
-    register_projection(records.TEMPLATE_TYPE, records.template_projection)
-    register_projection(records.COMMITMENT_TYPE, records.commitment_projection)
+    register_projection(app, records.TEMPLATE_TYPE, records.template_projection)
+    register_projection(app, records.COMMITMENT_TYPE, records.commitment_projection)
     register(
         JobSpec(
             id="commitments.expire",

@@ -17,7 +17,7 @@ def init_app(app: Flask) -> None:
     # remove once they use "lists.proposals".
     app.add_url_rule("/admin/lists/proposals", endpoint="results.list_proposals", view_func=routes.proposals)
     app.cli.add_command(lists_group)
-    register_projection(records.RECORD_TYPE, records.projection)
+    register_projection(app, records.RECORD_TYPE, records.projection)
     register(
         JobSpec(
             id="lists.expire",

@@ -18,8 +18,8 @@ def init_app(app: Flask) -> None:
     for bp in (rule_routes.bp, penalty_routes.bp, repair_routes.bp):
         app.register_blueprint(bp)
     app.cli.add_command(cli.grades_group)
-    register_projection(grades.RECORD_TYPE, grades.projection)
-    register_projection(rules.RECORD_TYPE, rules.projection)
+    register_projection(app, grades.RECORD_TYPE, grades.projection)
+    register_projection(app, rules.RECORD_TYPE, rules.projection)
     register(
         JobSpec(
             id="ratings.recompute",

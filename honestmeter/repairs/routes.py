@@ -31,7 +31,7 @@ bp = Blueprint("repairs", __name__)
 def _register_projection(state: BlueprintSetupState) -> None:
     from honestmeter.ledger.services import register_projection
 
-    register_projection(repairs.RECORD_TYPE, repairs.projection)
+    register_projection(state.app, repairs.RECORD_TYPE, repairs.projection)
 
 
 def _labels() -> dict[str, Any]:
