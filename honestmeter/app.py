@@ -111,7 +111,6 @@ def register_domains(app: Flask) -> None:
         ops,
         public,
         ratings,
-        reminders,
     )
 
     domains = (
@@ -125,7 +124,6 @@ def register_domains(app: Flask) -> None:
         ratings,
         complaints,
         notices,
-        reminders,
         console,
         ops,
         public,
