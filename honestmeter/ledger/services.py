@@ -345,10 +345,12 @@ def projection_registry(app: App | None = None) -> ProjectionRegistry:
 
 
 def register_projection(app: App, record_type: str, project: Projection) -> None:
+    """One record type's projection (for records modules that expose no PROJECTIONS mapping)."""
     projection_registry(app).register(record_type, project)
 
 
 def projections() -> dict[str, Projection]:
+    """The current app's projections: what `ledger audit` checks."""
     return projection_registry().all()
 
 
