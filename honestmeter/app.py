@@ -111,7 +111,6 @@ def register_domains(app: Flask) -> None:
         ops,
         public,
         ratings,
-        reminders,
         repairs,
     )
 
@@ -127,7 +126,6 @@ def register_domains(app: Flask) -> None:
         complaints,
         repairs,  # above ratings, lists and complaints
         notices,
-        reminders,
         console,
         ops,
         public,

@@ -7,9 +7,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from honestmeter import events
-    from honestmeter.complaints import routes, services
-    from honestmeter.ledger.services import register_projection
+    from honestmeter.complaints import records, routes, services
+    from honestmeter.ledger.services import projection_registry
 
     app.register_blueprint(routes.bp)
-    register_projection(services.RECORD_TYPE, services.projection)
+    projection_registry(app).register_all(records.PROJECTIONS)
     events.subscribe(app, events.MerchantChanged, services.on_merchant_changed)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -29,6 +29,7 @@ from flask import current_app
 from honestmeter import attachments, clock, events, tables
 from honestmeter.auth.models import Role, User
 from honestmeter.complaints.models import DECIDED, Complaint, ComplaintCategory, ComplaintStatus
+from honestmeter.complaints.records import RECORD_TYPE, record
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from honestmeter.extensions import db
@@ -39,7 +40,6 @@ from honestmeter.ledger import services as ledger
 from honestmeter.merchants.queries import find_by_uscc
 from honestmeter.tables import N_
 
-RECORD_TYPE = "complaint"
 CODE_PREFIX = "TS"
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
 CODE_LENGTH = 12  # 60 random bits: not guessable within any rate limit
@@ -442,33 +442,6 @@ def decide_reward(complaint_id: int, *, amount: str, note: str, by: User) -> Com
         complaint.reward_decided_at = clock.utcnow()
         complaint.reward_decided_by_id = by.id
     return complaint
-
-
-# ---------------------------------------------------------------- ledger
-
-
-def record_data(complaint: Complaint) -> dict[str, Any]:
-    """The public record of a substantiated complaint. Never the reporter, the description or the photos: only what
-    the regulator decided about the merchant."""
-    if complaint.status != ComplaintStatus.SUBSTANTIATED or complaint.decided_at is None or complaint.merchant is None:
-        raise ValueError(f"complaint {complaint.id} is not substantiated")
-    return {
-        "uscc": complaint.merchant.uscc,
-        "category": complaint.category.value,
-        "decided_on": china_date(complaint.decided_at).isoformat(),
-        "authority": complaint.authority or "",
-        "reasons": complaint.decision_reasons or "",
-    }
-
-
-def record(complaint: Complaint) -> ledger.Record:
-    return ledger.Record(RECORD_TYPE, str(complaint.id), record_data(complaint))
-
-
-def projection() -> Iterator[tuple[str, dict[str, Any]]]:
-    query = sa.select(Complaint).where(Complaint.status == ComplaintStatus.SUBSTANTIATED).order_by(Complaint.id)
-    for complaint in db.session.scalars(query):
-        yield str(complaint.id), record_data(complaint)
 
 
 def on_merchant_changed(event: events.MerchantChanged) -> None:

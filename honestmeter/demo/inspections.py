@@ -25,6 +25,7 @@ from honestmeter.inspections.draws import services as draws
 from honestmeter.inspections.models import Draw, Plan, Task, TaskStatus
 from honestmeter.inspections.plans import services as plans
 from honestmeter.inspections.results import followup, publication
+from honestmeter.inspections.tasks import findings
 from honestmeter.inspections.tasks import services as tasks
 from honestmeter.lists import services as lists
 from honestmeter.merchants.models import Merchant, MerchantStatus
@@ -118,7 +119,7 @@ def _inspector_users(task: Task) -> list[User]:
     return [a.inspector.user for a in task.assignments]
 
 
-def _entry(task: Task, outcome: Outcome, rng: random.Random) -> tasks.FindingEntry:
+def _entry(task: Task, outcome: Outcome, rng: random.Random) -> findings.FindingEntry:
     problem = outcome.codes != ("01",)
     items = []
     for item in tasks.check_items(task):
@@ -127,7 +128,7 @@ def _entry(task: Task, outcome: Outcome, rng: random.Random) -> tasks.FindingEnt
             verdict = "fail" if (item.code == "JL-03") == outcome.short_weight else "pass"
         if outcome.codes == ("10",):
             verdict = "na"
-        items.append(tasks.ItemEntry(item.code, verdict))
+        items.append(findings.ItemEntry(item.code, verdict))
     instruments = []
     if outcome.codes != ("10",):
         ledger = [i for i, _state in tasks.merchant_instruments(task.merchant_id)]
@@ -136,7 +137,7 @@ def _entry(task: Task, outcome: Outcome, rng: random.Random) -> tasks.FindingEnt
         for instrument in shown[:2]:
             error = Decimal(rng.choice(["0.5", "1", "1.5"]))
             instruments.append(
-                tasks.InstrumentEntry(
+                findings.InstrumentEntry(
                     instrument_id=instrument.id,
                     description="",
                     serial_found=True,
@@ -149,7 +150,7 @@ def _entry(task: Task, outcome: Outcome, rng: random.Random) -> tasks.FindingEnt
     samples = []
     if outcome.short_weight:
         samples.append(
-            tasks.SampleEntry(
+            findings.SampleEntry(
                 product="散装大米（袋装）",
                 batch="20261102",
                 nominal=Decimal("500"),
@@ -157,7 +158,7 @@ def _entry(task: Task, outcome: Outcome, rng: random.Random) -> tasks.FindingEnt
                 actuals="498 497 499 496 498 497 495 499 498 497",
             )
         )
-    return tasks.FindingEntry(
+    return findings.FindingEntry(
         checked_on=clock.today() - timedelta(days=rng.randint(3, 10)),
         result_codes=outcome.codes,
         items=items,
@@ -171,12 +172,12 @@ def _check(task: Task, outcome: Outcome, rng: random.Random, *, confirm: bool = 
     """Record a finding as the lead inspector, attach a photo when a problem was found, confirm it."""
     lead, *others = _inspector_users(task)
     try:
-        tasks.record_finding(task.id, lead, _entry(task, outcome, rng))
+        findings.record_finding(task.id, lead, _entry(task, outcome, rng))
     except DomainError:  # a demo merchant without what an outcome needs: leave the task open
         db.session.rollback()
         return None
     if outcome.codes != ("01",):
-        tasks.add_photo(task.id, lead, png(), caption="现场照片")
+        findings.add_photo(task.id, lead, png(), caption="现场照片")
     if not confirm:
         return task
     revision = db.session.get(Task, task.id).finding.revision  # type: ignore[union-attr]

@@ -15,4 +15,4 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("INSTRUMENT_IMPORT_MAX_BYTES", importing.DEFAULT_MAX_BYTES)
     app.register_blueprint(bp)
     app.cli.add_command(cli.import_group)
-    register_projection(records.RECORD_TYPE, records.projection)
+    register_projection(app, records.RECORD_TYPE, records.projection)

@@ -1,4 +1,4 @@
-"""The scheduler: job registry, runner and bookkeeping."""
+"""The scheduler: the schedule of periodic jobs, the runner and its bookkeeping."""
 
 from __future__ import annotations
 
@@ -6,16 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from honestmeter.jobs.queries import HEARTBEAT_JOB
-    from honestmeter.jobs.registry import JobSpec, register
+    from honestmeter.jobs import registry, schedule
 
-    register(
-        JobSpec(
-            id=HEARTBEAT_JOB,
-            func="honestmeter.jobs.scheduler:heartbeat",
-            trigger="interval",
-            trigger_args={"seconds": app.config["SCHEDULER_HEARTBEAT_SECONDS"]},
-            description="调度器心跳",
-            run_at_start=True,
-        )
-    )
+    for spec in schedule.periodic_jobs(app.config):
+        registry.register(spec, app)

@@ -1,4 +1,4 @@
-"""Build and run the APScheduler scheduler from the job registry.
+"""Build and run the APScheduler scheduler from the app's jobs (schedule.py).
 
 Each run pushes an app context, calls one function, and is recorded in `job_runs` (who ran what,
 when, and whether it failed), so operators can see job health without reading logs. Several scheduler
@@ -96,7 +96,7 @@ def build(app: Flask, *, blocking: bool) -> BaseScheduler:
         if blocking
         else BackgroundScheduler(timezone="Asia/Shanghai", daemon=True)
     )
-    for spec in registry.specs():
+    for spec in registry.specs(app):
         scheduler.add_job(
             run_job,
             trigger=spec.trigger,

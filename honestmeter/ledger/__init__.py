@@ -6,19 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from honestmeter.jobs.registry import JobSpec, register
     from honestmeter.ledger import cli
     from honestmeter.ledger.routes import bp
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.ledger)
-    register(
-        JobSpec(
-            id="ledger.anchor_pending",
-            func="honestmeter.ledger.anchoring:anchor_pending",
-            trigger="interval",
-            trigger_args={"seconds": app.config["LEDGER_ANCHOR_SECONDS"]},
-            description="锚定新的签名树头",
-            run_at_start=True,
-        )
-    )

@@ -16,6 +16,8 @@ from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
+from flask import current_app
+from flask.sansio.app import App
 
 from honestmeter import clock
 from honestmeter.db import insert_plain
@@ -310,20 +312,46 @@ def pending_leaves() -> int:
 # ---------------------------------------------------------------- public projections (audit input)
 
 Projection = Callable[[], Iterable[tuple[str, Mapping[str, Any]]]]
-_PROJECTIONS: dict[str, Projection] = {}
+PROJECTIONS_EXTENSION = "honestmeter.projections"
 
 
-def register_projection(record_type: str, project: Projection) -> None:
-    """A domain declares how to re-derive the public data of its rows of `record_type`.
+class ProjectionRegistry:
+    """How to re-derive the public data of each record type from the business rows, in registration order.
 
     `ledger audit` compares that data with the newest record of each id: a row changed behind the
-    application's back (without a new record) no longer matches.
+    application's back (without a new record) no longer matches. One registry per app, in `app.extensions`,
+    filled by each domain's init_app from its records module.
     """
-    _PROJECTIONS[record_type] = project
+
+    def __init__(self) -> None:
+        self._projections: dict[str, Projection] = {}
+
+    def register(self, record_type: str, project: Projection) -> None:
+        self._projections[record_type] = project
+
+    def register_all(self, projections: Mapping[str, Projection]) -> None:
+        for record_type, project in projections.items():
+            self.register(record_type, project)
+
+    def all(self) -> dict[str, Projection]:
+        return dict(self._projections)
+
+
+def projection_registry(app: App | None = None) -> ProjectionRegistry:
+    """The app's registry (the current app's by default), made on first use."""
+    extensions = (app if app is not None else current_app).extensions
+    registry: ProjectionRegistry = extensions.setdefault(PROJECTIONS_EXTENSION, ProjectionRegistry())
+    return registry
+
+
+def register_projection(app: App, record_type: str, project: Projection) -> None:
+    """One record type's projection (for records modules that expose no PROJECTIONS mapping)."""
+    projection_registry(app).register(record_type, project)
 
 
 def projections() -> dict[str, Projection]:
-    return dict(_PROJECTIONS)
+    """The current app's projections: what `ledger audit` checks."""
+    return projection_registry().all()
 
 
 def sha256(data: bytes) -> bytes:

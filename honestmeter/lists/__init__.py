@@ -7,7 +7,6 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from honestmeter import events
-    from honestmeter.jobs.registry import JobSpec, register
     from honestmeter.ledger.services import register_projection
     from honestmeter.lists import records, routes
     from honestmeter.lists.cli import lists_group
@@ -18,15 +17,5 @@ def init_app(app: Flask) -> None:
     # remove once they use "lists.proposals".
     app.add_url_rule("/admin/lists/proposals", endpoint="results.list_proposals", view_func=routes.proposals)
     app.cli.add_command(lists_group)
-    register_projection(records.RECORD_TYPE, records.projection)
+    register_projection(app, records.RECORD_TYPE, records.projection)
     events.subscribe(app, events.MerchantChanged, records.on_merchant_changed)
-    register(
-        JobSpec(
-            id="lists.expire",
-            func="honestmeter.lists.jobs:expire_job",
-            trigger="cron",
-            trigger_args={"hour": 0, "minute": 5},
-            description="示范单位称号到期失效，严重违法失信名单期满移出",
-            run_at_start=True,
-        )
-    )

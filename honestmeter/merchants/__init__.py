@@ -11,4 +11,4 @@ def init_app(app: Flask) -> None:
     from honestmeter.merchants.routes import bp
 
     app.register_blueprint(bp)
-    register_projection(records.RECORD_TYPE, records.projection)
+    register_projection(app, records.RECORD_TYPE, records.projection)

@@ -10,7 +10,7 @@ from flask_babel import gettext
 
 from honestmeter import clock
 from honestmeter.inspections.results.records import CHINA
-from honestmeter.public import stats
+from honestmeter.public import stats, stats_charts
 from honestmeter.security import public
 
 bp = Blueprint("transparency", __name__)
@@ -29,7 +29,7 @@ def statistics() -> Any:
     return render_template(
         "public/transparency.html",
         figures=found,
-        charts=stats.charts(found, gettext),
+        charts=stats_charts.charts(found, gettext),
         computed_at=found.computed_at.astimezone(CHINA),
     )
 
@@ -40,7 +40,7 @@ def statistics_csv() -> Any:
     found = stats.figures(_year())
     period = str(found.period.year) if found.period.year else clock.today().isoformat()
     return send_file(
-        io.BytesIO(stats.csv_bytes(found, gettext)),
+        io.BytesIO(stats_charts.csv_bytes(found, gettext)),
         mimetype="text/csv; charset=utf-8",
         as_attachment=True,
         download_name=f"{gettext('监管统计')}-{period}.csv",

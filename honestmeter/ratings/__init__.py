@@ -9,7 +9,6 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from honestmeter.jobs.registry import JobSpec, register
     from honestmeter.ledger.services import register_projection
     from honestmeter.ratings import cli, subscribers
     from honestmeter.ratings.grades import services as grades
@@ -21,25 +20,5 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(bp)
     subscribers.subscribe(app)
     app.cli.add_command(cli.grades_group)
-    register_projection(grades.RECORD_TYPE, grades.projection)
-    register_projection(rules.RECORD_TYPE, rules.projection)
-    register(
-        JobSpec(
-            id="ratings.recompute",
-            func="honestmeter.ratings.grades.recompute:nightly",
-            trigger="cron",
-            # After commitments.expire (00:05), so a commitment that ran out yesterday no longer counts.
-            trigger_args={"hour": 1, "minute": 30},
-            description="计量信用等级每日重算",
-            run_at_start=True,
-        )
-    )
-    register(
-        JobSpec(
-            id="ratings.rules_watch",
-            func="honestmeter.ratings.grades.recompute:rules_watch",
-            trigger="interval",
-            trigger_args={"minutes": 1},
-            description="新版评级规则发布后重算全部等级",
-        )
-    )
+    register_projection(app, grades.RECORD_TYPE, grades.projection)
+    register_projection(app, rules.RECORD_TYPE, rules.projection)

@@ -11,6 +11,6 @@ def init_app(app: Flask) -> None:
     from honestmeter.repairs import routes, services
 
     app.register_blueprint(routes.bp)
-    register_projection(services.RECORD_TYPE, services.projection)
+    register_projection(app, services.RECORD_TYPE, services.projection)
     events.subscribe(app, events.MerchantChanged, services.on_merchant_changed)
     events.subscribe(app, events.ReplyApproving, services.on_reply_approving)

@@ -35,6 +35,7 @@ from honestmeter.db import insert_plain, unit_of_work
 from honestmeter.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.inspections import draw as core
+from honestmeter.inspections.draws import records
 from honestmeter.inspections.models import (
     Draw,
     DrawStatus,
@@ -56,9 +57,6 @@ from honestmeter.web import Page, paginate
 
 log = logging.getLogger(__name__)
 
-ANNOUNCEMENT_TYPE = "draw_announcement"
-REVEAL_TYPE = "draw_reveal"
-RESULT_TYPE = "draw_result"
 FALLBACK_BEACON = "anchor-block-hash"
 NOTICE_ENDPOINT = "results.plan_notice_pdf"
 TASKS = cast(sa.Table, Task.__table__)
@@ -128,7 +126,7 @@ def announcement_bytes(d: Draw) -> bytes:
 def announcement_record(d: Draw) -> LedgerEntry | None:
     return db.session.scalars(
         sa.select(LedgerEntry)
-        .where(LedgerEntry.record_type == ANNOUNCEMENT_TYPE, LedgerEntry.record_id == str(d.id))
+        .where(LedgerEntry.record_type == records.ANNOUNCEMENT_TYPE, LedgerEntry.record_id == str(d.id))
         .order_by(LedgerEntry.version)
     ).first()
 
@@ -149,76 +147,6 @@ def region_names(codes: list[str]) -> dict[str, str]:
 def notice_endpoint() -> str | None:
     """The per-plan 抽查结果公示 PDF's endpoint once that module is installed."""
     return NOTICE_ENDPOINT if NOTICE_ENDPOINT in current_app.view_functions else None
-
-
-# ---------------------------------------------------------------- ledger records and their projections
-
-
-def announcement_data(d: Draw, plan_name: str) -> dict[str, Any]:
-    ann = d.announcement
-    return {
-        "algorithm": ann["algorithm"],
-        "plan_id": ann["plan_id"],
-        "plan_name": plan_name,
-        "sequence": d.sequence,
-        "announcement_hash": d.announcement_hash.hex(),
-        "secret_commitment": ann["secret_commitment"],
-        "beacon": ann["beacon"],
-        "strata": [{"name": s["name"], "size": len(s["members"]), "k": s["k"]} for s in ann["strata"]],
-        "inspectors": len(ann["inspectors"]),
-        "conflicts": len(ann["conflicts"]),
-        "per_case": ann["per_case"],
-        "capacity": ann["capacity"],
-    }
-
-
-def reveal_data(d: Draw) -> dict[str, Any]:
-    return {
-        "plan_id": d.announcement["plan_id"],
-        "announcement_hash": d.announcement_hash.hex(),
-        "secret": d.secret.hex(),
-        "beacon": d.beacon,
-        "beacon_value": (d.beacon_value or b"").hex(),
-    }
-
-
-def result_data(d: Draw) -> dict[str, Any]:
-    result = d.result or {"plan_id": d.announcement["plan_id"], "selected": [], "unassigned": []}
-    return {
-        "plan_id": result["plan_id"],
-        "result_hash": (d.result_hash or b"").hex(),
-        "selected": len(result["selected"]),
-        "unassigned": len(result["unassigned"]),
-        "unassigned_usccs": list(result["unassigned"]),
-    }
-
-
-def _draw_rows(*, drawn_only: bool) -> Iterator[tuple[Draw, str]]:
-    stmt = sa.select(Draw, Plan.name).join(Plan, Plan.id == Draw.plan_id).order_by(Draw.id)
-    if drawn_only:
-        stmt = stmt.where(Draw.status == DrawStatus.DRAWN)
-    yield from db.session.execute(stmt.execution_options(yield_per=50)).tuples()
-
-
-def announcement_projection() -> Iterator[tuple[str, dict[str, Any]]]:
-    for d, name in _draw_rows(drawn_only=False):
-        yield str(d.id), announcement_data(d, name)
-
-
-def reveal_projection() -> Iterator[tuple[str, dict[str, Any]]]:
-    for d, _name in _draw_rows(drawn_only=True):
-        yield str(d.id), reveal_data(d)
-
-
-def result_projection() -> Iterator[tuple[str, dict[str, Any]]]:
-    for d, _name in _draw_rows(drawn_only=True):
-        yield str(d.id), result_data(d)
-
-
-def register_projections() -> None:
-    ledger.register_projection(ANNOUNCEMENT_TYPE, announcement_projection)
-    ledger.register_projection(REVEAL_TYPE, reveal_projection)
-    ledger.register_projection(RESULT_TYPE, result_projection)
 
 
 # ---------------------------------------------------------------- announce
@@ -295,7 +223,9 @@ def announce(plan_id: int, *, by: User | None = None) -> Draw:
             )
             db.session.add(found)
             db.session.flush()  # a concurrent announcer's row makes this raise IntegrityError
-            ledger.append(ledger.Record(ANNOUNCEMENT_TYPE, str(found.id), announcement_data(found, plan.name)))
+            ledger.append(
+                ledger.Record(records.ANNOUNCEMENT_TYPE, str(found.id), records.announcement_data(found, plan.name))
+            )
             plan.status = PlanStatus.RUNNING
             return found
     except IntegrityError:
@@ -354,8 +284,8 @@ def reveal(draw_id: int, *, beacon_value: str | None = None, by: User | None = N
         db.session.flush()
         ledger.append_many(
             [
-                ledger.Record(REVEAL_TYPE, str(found.id), reveal_data(found)),
-                ledger.Record(RESULT_TYPE, str(found.id), result_data(found)),
+                ledger.Record(records.REVEAL_TYPE, str(found.id), records.reveal_data(found)),
+                ledger.Record(records.RESULT_TYPE, str(found.id), records.result_data(found)),
             ]
         )
         _create_tasks(found, now)
@@ -438,7 +368,7 @@ def _record_hashes(d: Draw) -> dict[str, str | None]:
             sa.select(LedgerEntry.record_type, LedgerEntry.leaf_hash)
             .where(
                 LedgerEntry.record_id == str(d.id),
-                LedgerEntry.record_type.in_([ANNOUNCEMENT_TYPE, REVEAL_TYPE, RESULT_TYPE]),
+                LedgerEntry.record_type.in_([records.ANNOUNCEMENT_TYPE, records.REVEAL_TYPE, records.RESULT_TYPE]),
             )
             .order_by(LedgerEntry.version)
         )
@@ -446,9 +376,9 @@ def _record_hashes(d: Draw) -> dict[str, str | None]:
         .all()
     )
     return {
-        "announcement": rows[ANNOUNCEMENT_TYPE].hex() if ANNOUNCEMENT_TYPE in rows else None,
-        "reveal": rows[REVEAL_TYPE].hex() if REVEAL_TYPE in rows else None,
-        "result": rows[RESULT_TYPE].hex() if RESULT_TYPE in rows else None,
+        "announcement": rows[records.ANNOUNCEMENT_TYPE].hex() if records.ANNOUNCEMENT_TYPE in rows else None,
+        "reveal": rows[records.REVEAL_TYPE].hex() if records.REVEAL_TYPE in rows else None,
+        "result": rows[records.RESULT_TYPE].hex() if records.RESULT_TYPE in rows else None,
     }
 
 

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
-from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -36,12 +35,6 @@ from honestmeter.security import admin_required, inspector_required, merchant_re
 from honestmeter.web import choices, show_error
 
 bp = Blueprint("plans", __name__)
-
-
-@bp.record_once
-def _register_projections(state: BlueprintSetupState) -> None:
-    # The draw records' public projections, so `honestmeter ledger audit` re-derives them from the rows.
-    draws.register_projections()
 
 
 @bp.app_template_filter("china_time")

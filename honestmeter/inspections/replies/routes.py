@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,11 +22,6 @@ from honestmeter.security import admin_required, merchant_required
 from honestmeter.web import paginate, show_error
 
 bp = Blueprint("replies", __name__)
-
-
-@bp.record_once
-def _register_projection(state: BlueprintSetupState) -> None:
-    replies.register()
 
 
 def _labels() -> dict[str, Any]:

@@ -15,8 +15,7 @@ record) in the same transaction. A reply is not a place to contest the finding: 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -27,11 +26,10 @@ from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.inspections.models import ReplyStatus, ResultReply, Task, TaskStatus
-from honestmeter.inspections.results import records as result_records
+from honestmeter.inspections.replies import records as reply_records
 from honestmeter.ledger import services as ledger
 from honestmeter.tables import N_
 
-RECORD_TYPE = "result_reply"
 MIN_BODY = 10
 MAX_BODY = 1000
 MAX_NOTE = 500  # result_replies.decision_note
@@ -124,7 +122,7 @@ def pending_count() -> int:
 
 def leaf_hashes(task_ids: Iterable[int]) -> dict[int, str]:
     """task id → leaf hash of its newest "result_reply" record (the verify link beside the reply)."""
-    found = ledger.latest_leaf_hashes(RECORD_TYPE, [str(t) for t in task_ids])
+    found = ledger.latest_leaf_hashes(reply_records.RECORD_TYPE, [str(t) for t in task_ids])
     return {int(task_id): leaf for task_id, leaf in found.items()}
 
 
@@ -227,7 +225,7 @@ def approve(reply: ResultReply, regulator: User, note: str = "") -> ResultReply:
             earlier.status = ReplyStatus.WITHDRAWN
         _decide(reply, regulator, ReplyStatus.APPROVED, text)
         db.session.flush()
-        ledger.publish(reply_record(reply))
+        ledger.publish(reply_records.reply_record(reply))
     return reply
 
 
@@ -241,47 +239,10 @@ def reject(reply: ResultReply, regulator: User, note: str) -> ResultReply:
     return reply
 
 
-# ---------------------------------------------------------------- ledger
-
-
-def reply_data(reply: ResultReply) -> dict[str, Any]:
-    """The public facts of an approved reply (no names of people: the merchant speaks as the business)."""
-    if reply.status != ReplyStatus.APPROVED or reply.decided_at is None:
-        raise ValueError(f"reply {reply.id} is not approved")
-    return {
-        "uscc": reply.merchant.uscc,
-        "task_id": str(reply.task_id),
-        "result_ref": f"{result_records.RESULT_TYPE}/{reply.task_id}",
-        "reply_id": str(reply.id),
-        "body": reply.body,
-        "approved_on": result_records.china_date(reply.decided_at).isoformat(),
-        "authority": reply.task.authority,
-    }
-
-
-def reply_record(reply: ResultReply) -> ledger.Record:
-    return ledger.Record(RECORD_TYPE, str(reply.task_id), reply_data(reply))
-
-
-def projection() -> Iterator[tuple[str, dict[str, Any]]]:
-    query = (
-        sa.select(ResultReply)
-        .where(ResultReply.status == ReplyStatus.APPROVED)
-        .options(selectinload(ResultReply.merchant), selectinload(ResultReply.task))
-        .order_by(ResultReply.id)
-    )
-    for reply in db.session.scalars(query):
-        yield str(reply.task_id), reply_data(reply)
-
-
-def register() -> None:
-    ledger.register_projection(RECORD_TYPE, projection)
-
-
 def on_merchant_changed(event: events.MerchantChanged) -> None:
     """Approved replies carry the merchant's USCC: they follow a confirmed change."""
     query = sa.select(ResultReply).where(
         ResultReply.merchant_id == event.merchant_id, ResultReply.status == ReplyStatus.APPROVED
     )
     for reply in db.session.scalars(query.order_by(ResultReply.id)):
-        ledger.publish(reply_record(reply))
+        ledger.publish(reply_records.reply_record(reply))

@@ -177,9 +177,8 @@ def order_projection() -> Iterator[tuple[str, dict[str, Any]]]:
         yield str(order.id), order_data(order)
 
 
-def register() -> None:
-    from honestmeter.ledger.services import register_projection
-
-    register_projection(RESULT_TYPE, result_projection)
-    register_projection(PLAN_RESULTS_TYPE, plan_results_projection)
-    register_projection(ORDER_TYPE, order_projection)
+PROJECTIONS = {
+    RESULT_TYPE: result_projection,
+    PLAN_RESULTS_TYPE: plan_results_projection,
+    ORDER_TYPE: order_projection,
+}

@@ -9,7 +9,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,11 +29,6 @@ from honestmeter.web import paginate, show_error
 
 bp = Blueprint("results", __name__)
 TABS = ("pending", "published", "overdue")
-
-
-@bp.record_once
-def _register_projections(state: BlueprintSetupState) -> None:
-    result_records.register()
 
 
 def _task(task_id: int) -> Task:

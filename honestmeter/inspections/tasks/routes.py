@@ -22,7 +22,7 @@ from honestmeter.errors import DomainError
 from honestmeter.extensions import db, talisman
 from honestmeter.inspections.models import CheckForm, Finding, Plan, Task, TaskKind, TaskStatus
 from honestmeter.inspections.results import codes as results
-from honestmeter.inspections.tasks import evidence, netcontent
+from honestmeter.inspections.tasks import evidence, findings, netcontent
 from honestmeter.inspections.tasks import services as tasks
 from honestmeter.inspections.tasks.forms import (
     KIND_LABELS,
@@ -136,12 +136,12 @@ def _instrument_choices(form: FindingForm, ledger: list[tuple[Any, str]]) -> Non
         row.form.instrument_id.choices = choices(options)
 
 
-def _entry(form: FindingForm) -> tasks.FindingEntry:
+def _entry(form: FindingForm) -> findings.FindingEntry:
     def yes(value: str | None) -> bool | None:
         return None if not value else value == "yes"
 
     instruments = [
-        tasks.InstrumentEntry(
+        findings.InstrumentEntry(
             instrument_id=int(r.instrument_id.data) if (r.instrument_id.data or "").isdigit() else None,
             description=r.description.data or "",
             serial_found=r.serial_found.data == "yes",
@@ -155,7 +155,7 @@ def _entry(form: FindingForm) -> tasks.FindingEntry:
         if not r.remove.data and not r.is_blank()
     ]
     samples = [
-        tasks.SampleEntry(
+        findings.SampleEntry(
             product=r.product.data or "",
             batch=r.batch.data or "",
             nominal=r.nominal.data,
@@ -166,11 +166,13 @@ def _entry(form: FindingForm) -> tasks.FindingEntry:
         for r in (row.form for row in form.samples)
         if not r.remove.data and not r.is_blank()
     ]
-    return tasks.FindingEntry(
+    return findings.FindingEntry(
         checked_on=form.checked_on.data or clock.today(),
         result_codes=list(form.result_codes.data or []),
         items=[
-            tasks.ItemEntry(code=r.form.code.data or "", verdict=r.form.verdict.data or "", note=r.form.note.data or "")
+            findings.ItemEntry(
+                code=r.form.code.data or "", verdict=r.form.verdict.data or "", note=r.form.note.data or ""
+            )
             for r in form.items
         ],
         instruments=instruments,
@@ -210,7 +212,7 @@ def inspector_task(task_id: int) -> Any:
             (form.instruments if form.add_instrument.data else form.samples).append_entry()
         elif form.validate_on_submit():
             try:
-                tasks.record_finding(task.id, current_user, _entry(form))
+                findings.record_finding(task.id, current_user, _entry(form))
             except DomainError as err:
                 _show(form, err)
             else:
@@ -231,7 +233,7 @@ def _render_task(task: Task, *, form: FindingForm, ledger: list[tuple[Any, str]]
         form=form,
         ledger=ledger,
         ledger_valid={i.id: tasks.ledger_says_valid(i) for i, _state in ledger},
-        items=tasks.check_items_by_code(task),
+        items=findings.check_items_by_code(task),
         editable=tasks.editable(task),
         confirmed=tasks.confirmed_current(task),
         mine=mine,
@@ -240,7 +242,7 @@ def _render_task(task: Task, *, form: FindingForm, ledger: list[tuple[Any, str]]
         action_form=ActionForm(),
         evidence_missing=finding is not None and tasks.evidence_missing(finding),
         unjudged=tasks.unjudged_items(task),
-        photo_limit=human_size(tasks.photo_limit()),
+        photo_limit=human_size(findings.photo_limit()),
         accept=evidence.ACCEPT,
         measurements=_measurements(finding),
         **_labels(),
@@ -260,8 +262,8 @@ def upload_photo(task_id: int) -> Any:
     form = PhotoForm()
     if form.validate_on_submit():
         try:
-            tasks.add_photo(
-                task_id, current_user, _read(form.photo.data, tasks.photo_limit()), caption=form.caption.data or ""
+            findings.add_photo(
+                task_id, current_user, _read(form.photo.data, findings.photo_limit()), caption=form.caption.data or ""
             )
         except DomainError as err:
             if err.status_code == 404:
@@ -277,7 +279,7 @@ def upload_photo(task_id: int) -> Any:
 PHOTO_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
-def _send_photo(found: tasks.PhotoFile) -> Any:
+def _send_photo(found: findings.PhotoFile) -> Any:
     response = send_file(found.path, mimetype=found.content_type, as_attachment=False, download_name=found.name)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -288,7 +290,7 @@ def _send_photo(found: tasks.PhotoFile) -> Any:
 @inspector_required
 @talisman(content_security_policy=PHOTO_CSP)
 def inspector_photo(task_id: int, photo_id: int) -> Any:
-    return _send_photo(tasks.photo_for_inspector(task_id, photo_id, current_user))
+    return _send_photo(findings.photo_for_inspector(task_id, photo_id, current_user))
 
 
 @bp.route("/inspector/tasks/<int:task_id>/photos/<int:photo_id>/delete", methods=["POST"])
@@ -296,7 +298,7 @@ def inspector_photo(task_id: int, photo_id: int) -> Any:
 def delete_photo(task_id: int, photo_id: int) -> Any:
     if ActionForm().validate_on_submit():
         try:
-            tasks.remove_photo(task_id, photo_id, current_user)
+            findings.remove_photo(task_id, photo_id, current_user)
         except DomainError as err:
             if err.status_code == 404:
                 raise
@@ -419,7 +421,7 @@ def admin_task(task_id: int) -> Any:
     return render_template(
         "inspections/tasks/admin_detail.html",
         task=task,
-        items=tasks.check_items_by_code(task),
+        items=findings.check_items_by_code(task),
         confirmed=tasks.confirmed_current(task),
         timeline=tasks.timeline(task),
         measurements=_measurements(task.finding),
@@ -453,4 +455,4 @@ def reopen(task_id: int) -> Any:
 @admin_required
 @talisman(content_security_policy=PHOTO_CSP)
 def admin_photo(task_id: int, photo_id: int) -> Any:
-    return _send_photo(tasks.photo_for_admin(task_id, photo_id))
+    return _send_photo(findings.photo_for_admin(task_id, photo_id))

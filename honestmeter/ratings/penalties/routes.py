@@ -32,7 +32,7 @@ IMPORT_MAX_BYTES = 5 * 1024 * 1024
 def _register_projection(state: BlueprintSetupState) -> None:
     from honestmeter.ledger.services import register_projection
 
-    register_projection(penalty_records.RECORD_TYPE, penalty_records.projection)
+    register_projection(state.app, penalty_records.RECORD_TYPE, penalty_records.projection)
 
 
 @bp.app_template_global("penalty_last_public_day")

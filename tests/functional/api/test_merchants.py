@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from honestmeter.inspections.replies import services as replies
+from honestmeter.inspections.replies import records as reply_records
 from honestmeter.ratings.grades import services as grades
 from tests.factories import MerchantFactory
 from tests.functional.api.conftest import Rich, leaf_of
@@ -171,7 +171,7 @@ def test_detail_has_every_public_fact_with_its_ledger_leaf(client: FlaskClient, 
     assert result["leaf_hash"] == leaf_of("inspection_result", rich.shown.id)
     assert result["codes"] == ["01"] and result["authority"] == "深圳市南山区市场监督管理局"
     assert result["reply"]["body"].startswith("检查后已完成自查")
-    assert result["reply"]["leaf_hash"] == leaf_of(replies.RECORD_TYPE, rich.shown.id)
+    assert result["reply"]["leaf_hash"] == leaf_of(reply_records.RECORD_TYPE, rich.shown.id)
     assert body["repaired_results"] == 1
     assert [r["target"] for r in body["repairs"]] == ["inspection_result"]
 

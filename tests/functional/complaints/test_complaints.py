@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from honestmeter import clock
+from honestmeter.complaints import records as complaint_records
 from honestmeter.complaints import services
 from honestmeter.complaints.models import Complaint, ComplaintStatus
 from honestmeter.errors import InvalidTransition, ValidationFailed
@@ -180,7 +181,7 @@ def test_triage_to_substantiated_publishes_a_record_without_the_reporter_and_low
     decided = admin.post(f"{url}/decide", data={"outcome": "substantiated", "reasons": "经现场复称，短斤少两属实"})
     assert decided.status_code == 302
     assert complaint.status == ComplaintStatus.SUBSTANTIATED
-    entry = ledger.latest_record(services.RECORD_TYPE, str(complaint.id))
+    entry = ledger.latest_record(complaint_records.RECORD_TYPE, str(complaint.id))
     assert entry is not None
     data = json.loads(entry.canonical)["data"]
     assert data == {
@@ -218,7 +219,7 @@ def test_a_decision_needs_a_verification_reasons_and_for_substantiated_a_merchan
         services.decide(complaint.id, substantiated=True, reasons="属实", by=admin)
     services.decide(complaint.id, substantiated=False, reasons="查无实据", by=admin)
     assert complaint.status == ComplaintStatus.UNSUBSTANTIATED
-    assert ledger.latest_record(services.RECORD_TYPE, str(complaint.id)) is None
+    assert ledger.latest_record(complaint_records.RECORD_TYPE, str(complaint.id)) is None
     with pytest.raises(InvalidTransition):
         services.record_verification(complaint.id, text="改", by=admin)
 

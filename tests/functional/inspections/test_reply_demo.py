@@ -12,7 +12,7 @@ from honestmeter.demo import replies as reply_demo
 from honestmeter.demo.seed import MERCHANT_PASSWORD
 from honestmeter.extensions import db
 from honestmeter.inspections.models import ReplyStatus, ResultReply, TaskStatus
-from honestmeter.inspections.replies import services as replies
+from honestmeter.inspections.replies import records as reply_records
 from honestmeter.ledger import audit
 from honestmeter.ledger import services as ledger
 
@@ -30,12 +30,12 @@ def test_the_demo_has_replies_in_every_state(app: Flask) -> None:
     assert len(by_status[ReplyStatus.WITHDRAWN]) == 1  # the approved reply a newer approved one replaced
     assert all(r.task.status == TaskStatus.PUBLISHED and r.task.merchant_id == r.merchant_id for r in found)
     for reply in by_status[ReplyStatus.APPROVED]:
-        record = ledger.latest_record(replies.RECORD_TYPE, str(reply.task_id))
+        record = ledger.latest_record(reply_records.RECORD_TYPE, str(reply.task_id))
         assert record is not None
     replaced = by_status[ReplyStatus.WITHDRAWN][0]
-    record = ledger.latest_record(replies.RECORD_TYPE, str(replaced.task_id))
+    record = ledger.latest_record(reply_records.RECORD_TYPE, str(replaced.task_id))
     assert record is not None and record.version == 2
-    assert [p for p in audit.check_rows() if p.startswith(replies.RECORD_TYPE)] == []
+    assert [p for p in audit.check_rows() if p.startswith(reply_records.RECORD_TYPE)] == []
     # the merchants can sign in and see their replies
     for reply in found:
         user = db.session.get(User, reply.submitted_by_id)

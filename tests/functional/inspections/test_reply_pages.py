@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from honestmeter import clock
 from honestmeter.extensions import db
 from honestmeter.inspections.models import ReplyStatus, ResultReply, Task
+from honestmeter.inspections.replies import records as reply_records
 from honestmeter.inspections.replies import services as replies
 from honestmeter.inspections.results import publication
 from honestmeter.ledger import services as ledger
@@ -122,7 +123,7 @@ def test_the_regulator_approves_and_the_public_sees_the_reply_beside_the_result(
 
     assert admin.post(f"/admin/replies/{reply.id}/approve", data={"note": ""}).status_code == 302
     assert reply.status == ReplyStatus.APPROVED
-    record = ledger.latest_record(replies.RECORD_TYPE, str(task.id))
+    record = ledger.latest_record(reply_records.RECORD_TYPE, str(task.id))
     assert record is not None
 
     page = text(client.get(f"/merchants/{task.merchant.uscc}"))
@@ -147,7 +148,7 @@ def test_pending_and_rejected_replies_are_not_public(admin: FlaskClient, client:
     page = text(client.get(f"/merchants/{task.merchant.uscc}"))
     assert "商户说明" not in page
     assert "将被驳回" not in page and "仍在审核" not in page
-    assert ledger.latest_record(replies.RECORD_TYPE, str(task.id)) is None
+    assert ledger.latest_record(reply_records.RECORD_TYPE, str(task.id)) is None
 
     shop = login(app, user.username)
     mine = text(shop.get(f"/portal/results/{task.id}/reply"))

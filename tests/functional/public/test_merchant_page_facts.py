@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from honestmeter import clock
 from honestmeter.commitments.models import Commitment, CommitmentStatus
 from honestmeter.inspections.models import Task
+from honestmeter.inspections.replies import records as reply_records
 from honestmeter.inspections.replies import services as replies
 from honestmeter.instruments import records as instrument_records
 from honestmeter.ledger import services as ledger
@@ -86,7 +87,7 @@ def test_instruments_an_expired_commitment_replies_and_repairs_each_have_a_verif
         (instrument_records.RECORD_TYPE, str(instrument.id)),
         ("commitment", str(old.id)),
         ("inspection_result", str(shown.id)),
-        (replies.RECORD_TYPE, str(shown.id)),
+        (reply_records.RECORD_TYPE, str(shown.id)),
         (repairs.RECORD_TYPE, str(repair.id)),
     ):
         assert f"/verify?leaf={leaf_of(record_type, record_id)}" in page, record_type

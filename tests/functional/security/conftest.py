@@ -30,7 +30,7 @@ from honestmeter.extensions import db, limiter
 from honestmeter.inspections.models import Inspector, RectificationOrder, Recusal, Task
 from honestmeter.inspections.plans import services as plans
 from honestmeter.inspections.results import followup
-from honestmeter.inspections.tasks import services as tasks
+from honestmeter.inspections.tasks import findings
 from honestmeter.instruments import services as instruments
 from honestmeter.instruments.models import Instrument, InstrumentVerification, VerificationResult
 from honestmeter.lists import services as lists
@@ -217,11 +217,11 @@ class Team:
             item_codes=["JL-04"],
             reason=f"{self.tag}组定向检查",
         )
-        entry = tasks.FindingEntry(
-            checked_on=TODAY, result_codes=["01"], items=[tasks.ItemEntry("JL-04", "pass", "承诺书已张贴")]
+        entry = findings.FindingEntry(
+            checked_on=TODAY, result_codes=["01"], items=[findings.ItemEntry("JL-04", "pass", "承诺书已张贴")]
         )
-        tasks.record_finding(task.id, self.user, entry)
-        tasks.add_photo(task.id, self.user, JPEG + self.tag.encode(), caption="现场")
+        findings.record_finding(task.id, self.user, entry)
+        findings.add_photo(task.id, self.user, JPEG + self.tag.encode(), caption="现场")
         return task  # type: ignore[no-any-return]
 
     @cached_property

@@ -15,6 +15,7 @@ from honestmeter import clock
 from honestmeter.errors import InvalidTransition, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.inspections import draw
+from honestmeter.inspections.draws import records as draw_records
 from honestmeter.inspections.draws import services as draws
 from honestmeter.inspections.models import (
     Decision,
@@ -82,7 +83,7 @@ def test_announce_freezes_the_pool_and_publishes_its_hash() -> None:
     assert d.announcement_hash == hashlib.sha256(canonical_bytes(ann)).digest()
     assert d.sequence == 1 and d.status == DrawStatus.ANNOUNCED
     assert db.session.get(Plan, plan.id).status == PlanStatus.RUNNING  # type: ignore[union-attr]
-    data = record(draws.ANNOUNCEMENT_TYPE, d.id)["data"]
+    data = record(draw_records.ANNOUNCEMENT_TYPE, d.id)["data"]
     assert data["announcement_hash"] == d.announcement_hash.hex()
     assert data["strata"] == [
         {"name": "A", "size": 3, "k": 2},
@@ -155,11 +156,11 @@ def test_reveal_waits_for_the_anchor_then_uses_the_anchor_block_hash() -> None:
     bundle = draws.bundle(revealed)
     assert draw.verify_bundle(bundle) == []
     assert draw.verify_bundle(json.loads(draws.bundle_bytes(revealed))) == []
-    reveal_data = record(draws.REVEAL_TYPE, d.id)["data"]
+    reveal_data = record(draw_records.REVEAL_TYPE, d.id)["data"]
     assert reveal_data["secret"] == revealed.secret.hex()
     assert reveal_data["beacon"] == draws.FALLBACK_BEACON
     assert reveal_data["beacon_value"] == revealed.beacon_value.hex()  # type: ignore[union-attr]
-    result_data = record(draws.RESULT_TYPE, d.id)["data"]
+    result_data = record(draw_records.RESULT_TYPE, d.id)["data"]
     assert result_data["result_hash"] == hashlib.sha256(canonical_bytes(revealed.result)).hexdigest()
     assert result_data["selected"] == 2 + 3 and result_data["unassigned"] == 0
     assert set(bundle["records"]) == {"announcement", "reveal", "result"} and all(bundle["records"].values())
@@ -182,7 +183,7 @@ def test_external_beacon_is_typed_by_the_admin_normalised() -> None:
     assert revealed.beacon_value == expected
     assert revealed.result == draw.run(d.announcement, d.secret, expected)
     assert draw.verify_bundle(draws.bundle(revealed)) == []
-    assert record(draws.REVEAL_TYPE, d.id)["data"]["beacon"] == BEACON
+    assert record(draw_records.REVEAL_TYPE, d.id)["data"]["beacon"] == BEACON
 
 
 def test_tasks_respect_recusals_and_capacity_and_report_the_unassigned() -> None:
@@ -236,7 +237,7 @@ def test_tasks_respect_recusals_and_capacity_and_report_the_unassigned() -> None
     assert len(result["unassigned"]) == 6 - len(staffed)
     # The first merchant keeps away from two of the three inspectors, so it can never get two.
     assert uscc0 in result["unassigned"]
-    assert record(draws.RESULT_TYPE, d.id)["data"]["unassigned_usccs"] == result["unassigned"]
+    assert record(draw_records.RESULT_TYPE, d.id)["data"]["unassigned_usccs"] == result["unassigned"]
     tasks = db.session.scalars(sa.select(Task).where(Task.draw_id == d.id)).all()
     assert len(tasks) == len(staffed)
     by_uscc = {t.merchant.uscc: t for t in tasks}

@@ -13,7 +13,7 @@ from flask import Flask
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Task
-from honestmeter.inspections.tasks import evidence
+from honestmeter.inspections.tasks import evidence, findings
 from honestmeter.inspections.tasks import services as tasks
 from tests.factories import InspectorFactory, TaskFactory
 
@@ -74,15 +74,15 @@ def task() -> Task:
     made = TaskFactory()
     db.session.commit()
     a = made.assignments[0].inspector.user
-    items = [tasks.ItemEntry("JL-01", "pass"), tasks.ItemEntry("JL-04", "pass")]
-    tasks.record_finding(made.id, a, tasks.FindingEntry(date(2026, 11, 20), ["01"], items))
+    items = [findings.ItemEntry("JL-01", "pass"), findings.ItemEntry("JL-04", "pass")]
+    findings.record_finding(made.id, a, findings.FindingEntry(date(2026, 11, 20), ["01"], items))
     return made
 
 
 def test_photo_is_hashed_stored_outside_the_web_root_and_counts_as_a_change(app: Flask, task: Task) -> None:
     a, b = (x.inspector.user for x in task.assignments)
     tasks.confirm_finding(task.id, a, 1)
-    photo = tasks.add_photo(task.id, b, JPEG, caption=" 电子秤铅封 ")
+    photo = findings.add_photo(task.id, b, JPEG, caption=" 电子秤铅封 ")
     digest = hashlib.sha256(JPEG).digest()
     assert photo.sha256 == digest and photo.content_type == "image/jpeg" and photo.size == len(JPEG)
     assert photo.caption == "电子秤铅封" and photo.uploaded_by_id == b.id
@@ -92,44 +92,44 @@ def test_photo_is_hashed_stored_outside_the_web_root_and_counts_as_a_change(app:
     assert task.finding is not None and task.finding.revision == 2
     assert all(x.confirmed_revision is None for x in task.assignments)
 
-    found = tasks.photo_for_inspector(task.id, photo.id, a)
+    found = findings.photo_for_inspector(task.id, photo.id, a)
     assert found.path == stored and found.content_type == "image/jpeg"
-    assert tasks.photo_for_admin(task.id, photo.id).path == stored
+    assert findings.photo_for_admin(task.id, photo.id).path == stored
     with pytest.raises(NotFound):
-        tasks.photo_for_inspector(task.id, photo.id, InspectorFactory().user)
+        findings.photo_for_inspector(task.id, photo.id, InspectorFactory().user)
     with pytest.raises(NotFound):
-        tasks.photo_for_inspector(task.id, photo.id + 1000, a)
+        findings.photo_for_inspector(task.id, photo.id + 1000, a)
 
 
 def test_same_photo_twice_on_one_finding_is_refused_but_another_finding_may_hold_it(task: Task) -> None:
     a = task.assignments[0].inspector.user
-    tasks.add_photo(task.id, a, PNG)
+    findings.add_photo(task.id, a, PNG)
     with pytest.raises(ValidationFailed, match="已经上传") as err:
-        tasks.add_photo(task.id, a, PNG)
+        findings.add_photo(task.id, a, PNG)
     assert err.value.field == "photo"
     assert task.finding is not None and len(task.finding.photos) == 1 and task.finding.revision == 2
 
     other = TaskFactory(inspectors=[task.assignments[0].inspector, InspectorFactory()])
     db.session.commit()
-    tasks.record_finding(
+    findings.record_finding(
         other.id,
         a,
-        tasks.FindingEntry(
-            date(2026, 11, 20), ["01"], [tasks.ItemEntry("JL-01", "pass"), tasks.ItemEntry("JL-04", "pass")]
+        findings.FindingEntry(
+            date(2026, 11, 20), ["01"], [findings.ItemEntry("JL-01", "pass"), findings.ItemEntry("JL-04", "pass")]
         ),
     )
-    assert tasks.add_photo(other.id, a, PNG).sha256 == hashlib.sha256(PNG).digest()
+    assert findings.add_photo(other.id, a, PNG).sha256 == hashlib.sha256(PNG).digest()
 
 
 def test_wrong_type_and_oversize_uploads_are_refused(app: Flask, task: Task) -> None:
     a = task.assignments[0].inspector.user
     with pytest.raises(ValidationFailed, match="JPEG"):
-        tasks.add_photo(task.id, a, b"<html>not a photo</html>")
+        findings.add_photo(task.id, a, b"<html>not a photo</html>")
     limit = app.config["EVIDENCE_MAX_BYTES"]
     app.config["EVIDENCE_MAX_BYTES"] = 64
     try:
         with pytest.raises(ValidationFailed, match="上限"):
-            tasks.add_photo(task.id, a, JPEG)
+            findings.add_photo(task.id, a, JPEG)
     finally:
         app.config["EVIDENCE_MAX_BYTES"] = limit
     assert task.finding is not None and task.finding.photos == [] and task.finding.revision == 1
@@ -137,9 +137,9 @@ def test_wrong_type_and_oversize_uploads_are_refused(app: Flask, task: Task) -> 
 
 def test_removing_a_photo_is_a_change_too(task: Task) -> None:
     a, b = (x.inspector.user for x in task.assignments)
-    photo = tasks.add_photo(task.id, a, WEBP)
+    photo = findings.add_photo(task.id, a, WEBP)
     tasks.confirm_finding(task.id, a, 2)
-    tasks.remove_photo(task.id, photo.id, b)
+    findings.remove_photo(task.id, photo.id, b)
     assert task.finding is not None and task.finding.photos == [] and task.finding.revision == 3
     assert task.assignments[0].confirmed_revision is None
 
@@ -148,18 +148,18 @@ def test_a_photo_needs_a_saved_finding_and_an_editable_task() -> None:
     bare = TaskFactory()
     db.session.commit()
     with pytest.raises(InvalidTransition, match="先保存"):
-        tasks.add_photo(bare.id, bare.assignments[0].inspector.user, JPEG)
+        findings.add_photo(bare.id, bare.assignments[0].inspector.user, JPEG)
 
 
 def test_a_problem_confirmed_with_a_photo(task: Task) -> None:
     a, b = (x.inspector.user for x in task.assignments)
-    items = [tasks.ItemEntry("JL-01", "fail"), tasks.ItemEntry("JL-04", "pass")]
-    tasks.record_finding(task.id, a, tasks.FindingEntry(date(2026, 11, 20), ["09"], items))
+    items = [findings.ItemEntry("JL-01", "fail"), findings.ItemEntry("JL-04", "pass")]
+    findings.record_finding(task.id, a, findings.FindingEntry(date(2026, 11, 20), ["09"], items))
     with pytest.raises(ValidationFailed):
         tasks.confirm_finding(task.id, a, 2)
-    tasks.add_photo(task.id, a, JPEG)
+    findings.add_photo(task.id, a, JPEG)
     tasks.confirm_finding(task.id, a, 3)
     tasks.confirm_finding(task.id, b, 3)
     assert task.status == "completed"
     with pytest.raises(InvalidTransition):
-        tasks.add_photo(task.id, a, PNG)
+        findings.add_photo(task.id, a, PNG)

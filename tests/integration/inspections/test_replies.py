@@ -13,6 +13,7 @@ from honestmeter.auth.models import User
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.inspections.models import ReplyStatus, ResultReply, Task
+from honestmeter.inspections.replies import records as reply_records
 from honestmeter.inspections.replies import services as replies
 from honestmeter.inspections.results import publication
 from honestmeter.ledger import audit
@@ -46,7 +47,7 @@ def owner_of(task: Task) -> User:
 
 def reply_problems() -> list[str]:
     """`ledger audit` (b) for the reply records (factories write no records for the merchants themselves)."""
-    return [p for p in audit.check_rows() if p.startswith(replies.RECORD_TYPE)]
+    return [p for p in audit.check_rows() if p.startswith(reply_records.RECORD_TYPE)]
 
 
 def statuses(task: Task) -> list[ReplyStatus]:
@@ -59,11 +60,11 @@ def test_approval_publishes_the_reply_record_in_the_same_transaction(admin: User
     task = published(admin)
     reply = replies.submit(task.id, owner_of(task), f"  {TEXT}  ")
     assert reply.status == ReplyStatus.PENDING and reply.body == TEXT
-    assert ledger.latest_record(replies.RECORD_TYPE, str(task.id)) is None  # nothing public before vetting
+    assert ledger.latest_record(reply_records.RECORD_TYPE, str(task.id)) is None  # nothing public before vetting
 
     replies.approve(reply, admin, "属实")
     assert reply.status == ReplyStatus.APPROVED and reply.decided_by_id == admin.id
-    data = newest_data(replies.RECORD_TYPE, str(task.id))
+    data = newest_data(reply_records.RECORD_TYPE, str(task.id))
     assert data == {
         "uscc": task.merchant.uscc,
         "task_id": str(task.id),
@@ -73,13 +74,15 @@ def test_approval_publishes_the_reply_record_in_the_same_transaction(admin: User
         "approved_on": "2026-11-24",
         "authority": task.authority,
     }
-    assert dict(ledger.projections()[replies.RECORD_TYPE]())[str(task.id)] == data
+    assert dict(ledger.projections()[reply_records.RECORD_TYPE]())[str(task.id)] == data
     assert reply_problems() == []
     assert replies.approved_for([task.id]) == {task.id: reply}
     # a reply edited behind the application's back no longer re-derives to its record
     db.session.execute(sa.update(ResultReply).where(ResultReply.id == reply.id).values(body=TEXT + "（已改）"))
     db.session.expire_all()
-    assert reply_problems() == [f"{replies.RECORD_TYPE} {task.id}：业务数据与最新账本记录不符（数据被绕过系统改动）"]
+    assert reply_problems() == [
+        f"{reply_records.RECORD_TYPE} {task.id}：业务数据与最新账本记录不符（数据被绕过系统改动）"
+    ]
 
 
 def test_only_the_merchants_own_published_result_can_be_replied_to(admin: User) -> None:
@@ -118,7 +121,7 @@ def test_an_approved_reply_is_replaced_only_when_the_new_one_is_approved(admin: 
     task = published(admin)
     user = owner_of(task)
     old = replies.approve(replies.submit(task.id, user, TEXT), admin)
-    first_leaf = ledger.latest_record(replies.RECORD_TYPE, str(task.id))
+    first_leaf = ledger.latest_record(reply_records.RECORD_TYPE, str(task.id))
     newer = replies.submit(task.id, user, "补充说明：已更换为新购置并经首次检定合格的器具。")
     assert replies.approved_for([task.id]) == {task.id: old}  # still shown while the new one waits
 
@@ -128,10 +131,10 @@ def test_an_approved_reply_is_replaced_only_when_the_new_one_is_approved(admin: 
     newest = replies.approve(replies.submit(task.id, user, "补充说明：检定证书可在店内查看。"), admin)
     assert old.status == ReplyStatus.WITHDRAWN
     assert replies.approved_for([task.id]) == {task.id: newest}
-    record = ledger.latest_record(replies.RECORD_TYPE, str(task.id))
+    record = ledger.latest_record(reply_records.RECORD_TYPE, str(task.id))
     assert record is not None and first_leaf is not None
     assert record.version == first_leaf.version + 1  # a newer record for the same id
-    assert newest_data(replies.RECORD_TYPE, str(task.id))["body"] == "补充说明：检定证书可在店内查看。"
+    assert newest_data(reply_records.RECORD_TYPE, str(task.id))["body"] == "补充说明：检定证书可在店内查看。"
     assert statuses(task).count(ReplyStatus.APPROVED) == 1
     assert reply_problems() == []
 
@@ -144,7 +147,7 @@ def test_rejection_needs_a_reason_and_publishes_nothing(admin: User) -> None:
     assert err.value.field == "note" and reply.status == ReplyStatus.PENDING
     replies.reject(reply, admin, "含有与检查结果无关的内容")
     assert reply.status == ReplyStatus.REJECTED and reply.decision_note == "含有与检查结果无关的内容"
-    assert ledger.latest_record(replies.RECORD_TYPE, str(task.id)) is None
+    assert ledger.latest_record(reply_records.RECORD_TYPE, str(task.id)) is None
     with pytest.raises(InvalidTransition):
         replies.approve(reply, admin)  # decided once
 
@@ -199,7 +202,7 @@ def test_a_reply_to_a_result_repaired_meanwhile_cannot_be_published(admin: User)
     with pytest.raises(InvalidTransition):
         replies.approve(reply, admin)
     assert reply.status == ReplyStatus.PENDING
-    assert ledger.latest_record(replies.RECORD_TYPE, str(task.id)) is None
+    assert ledger.latest_record(reply_records.RECORD_TYPE, str(task.id)) is None
     replies.reject(reply, admin, "检查结果已信用修复，不再公示")
     assert reply.status == ReplyStatus.REJECTED
 

@@ -21,6 +21,7 @@ from honestmeter.inspections.models import (
     TaskStatus,
 )
 from honestmeter.inspections.results import followup
+from honestmeter.inspections.tasks import findings
 from honestmeter.inspections.tasks import services as tasks
 from tests.factories import (
     InspectorFactory,
@@ -31,17 +32,17 @@ from tests.factories import (
     UserFactory,
 )
 
-ITEMS_OK = [tasks.ItemEntry("JL-01", "pass"), tasks.ItemEntry("JL-04", "pass")]
+ITEMS_OK = [findings.ItemEntry("JL-01", "pass"), findings.ItemEntry("JL-04", "pass")]
 
 
-def entry(**changes: Any) -> tasks.FindingEntry:
+def entry(**changes: Any) -> findings.FindingEntry:
     base: dict[str, Any] = {
         "checked_on": date(2026, 11, 20),
         "result_codes": ["01"],
         "items": ITEMS_OK,
         "notes": "",
     }
-    return tasks.FindingEntry(**{**base, **changes})
+    return findings.FindingEntry(**{**base, **changes})
 
 
 def users(task: Task) -> list[User]:
@@ -153,7 +154,7 @@ def test_directed_task_is_labelled_and_needs_two_inspectors_and_a_known_merchant
 
 
 def test_first_save_creates_revision_one_and_starts_recording(task: Task) -> None:
-    finding = tasks.record_finding(task.id, users(task)[0], entry(notes="  现场秤具正常  "))
+    finding = findings.record_finding(task.id, users(task)[0], entry(notes="  现场秤具正常  "))
     assert finding.revision == 1 and finding.result_codes == ["01"] and finding.notes == "现场秤具正常"
     assert task.status == TaskStatus.RECORDING
     assert finding.item_results == {"JL-01": {"verdict": "pass", "note": ""}, "JL-04": {"verdict": "pass", "note": ""}}
@@ -165,23 +166,23 @@ def test_first_save_creates_revision_one_and_starts_recording(task: Task) -> Non
 )
 def test_result_codes_rule(task: Task, codes: list[str], message: str) -> None:
     with pytest.raises(ValidationFailed) as err:
-        tasks.record_finding(task.id, users(task)[0], entry(result_codes=codes))
+        findings.record_finding(task.id, users(task)[0], entry(result_codes=codes))
     assert err.value.field == "result_codes" and message in err.value.message
     assert task.finding is None
 
 
 def test_clean_result_cannot_stand_next_to_a_failed_item(task: Task) -> None:
-    items = [tasks.ItemEntry("JL-01", "fail", "电子秤超期未检"), tasks.ItemEntry("JL-04", "pass")]
+    items = [findings.ItemEntry("JL-01", "fail", "电子秤超期未检"), findings.ItemEntry("JL-04", "pass")]
     with pytest.raises(ValidationFailed) as err:
-        tasks.record_finding(task.id, users(task)[0], entry(items=items))
+        findings.record_finding(task.id, users(task)[0], entry(items=items))
     assert err.value.field == "result_codes"
-    finding = tasks.record_finding(task.id, users(task)[0], entry(items=items, result_codes=["9"]))
+    finding = findings.record_finding(task.id, users(task)[0], entry(items=items, result_codes=["9"]))
     assert finding.result_codes == ["09"] and finding.item_results["JL-01"]["note"] == "电子秤超期未检"
 
 
 def test_unknown_verdict_is_refused(task: Task) -> None:
     with pytest.raises(ValidationFailed) as err:
-        tasks.record_finding(task.id, users(task)[0], entry(items=[tasks.ItemEntry("JL-04", "maybe")]))
+        findings.record_finding(task.id, users(task)[0], entry(items=[findings.ItemEntry("JL-04", "maybe")]))
     assert err.value.field == "items-1-verdict"
 
 
@@ -192,41 +193,45 @@ def test_instrument_checks_are_judged_and_prefilled_from_the_ledger() -> None:
     foreign = InstrumentFactory(serial_number="OTHER-1")
     saved()
     rows = [
-        tasks.InstrumentEntry(overdue.id, "", serial_found=True, verification_valid=None),
-        tasks.InstrumentEntry(valid.id, "", True, None, measured_error=Decimal("-6"), mpe=Decimal("5"), unit="g"),
-        tasks.InstrumentEntry(None, "台账外电子秤", True, False),
-        tasks.InstrumentEntry(valid.id, "", True, None, measured_error=Decimal("5"), mpe=Decimal("5"), unit="g"),
+        findings.InstrumentEntry(overdue.id, "", serial_found=True, verification_valid=None),
+        findings.InstrumentEntry(valid.id, "", True, None, measured_error=Decimal("-6"), mpe=Decimal("5"), unit="g"),
+        findings.InstrumentEntry(None, "台账外电子秤", True, False),
+        findings.InstrumentEntry(valid.id, "", True, None, measured_error=Decimal("5"), mpe=Decimal("5"), unit="g"),
     ]
-    finding = tasks.record_finding(task.id, users(task)[0], entry(instruments=rows, result_codes=["09"]))
+    finding = findings.record_finding(task.id, users(task)[0], entry(instruments=rows, result_codes=["09"]))
     checks = finding.instrument_checks
     assert [c.verification_valid for c in checks] == [False, True, False, True]
     assert [c.passed for c in checks] == [False, False, False, True]  # |error| = MPE still passes
     assert "OLD-1" in checks[0].description
 
     with pytest.raises(ValidationFailed) as err:
-        tasks.record_finding(
-            task.id, users(task)[0], entry(instruments=[tasks.InstrumentEntry(foreign.id, "", True, None)])
+        findings.record_finding(
+            task.id, users(task)[0], entry(instruments=[findings.InstrumentEntry(foreign.id, "", True, None)])
         )
     assert err.value.field == "instruments-0-instrument_id"
     with pytest.raises(ValidationFailed) as err:
-        tasks.record_finding(task.id, users(task)[0], entry(instruments=[tasks.InstrumentEntry(None, "x", True, None)]))
+        findings.record_finding(
+            task.id, users(task)[0], entry(instruments=[findings.InstrumentEntry(None, "x", True, None)])
+        )
     assert err.value.field == "instruments-0-verification_valid"
 
 
 def test_a_failed_instrument_excludes_the_clean_result() -> None:
     task = TaskFactory()
-    rows = [tasks.InstrumentEntry(None, "台账外电子秤", serial_found=False, verification_valid=True)]
+    rows = [findings.InstrumentEntry(None, "台账外电子秤", serial_found=False, verification_valid=True)]
     saved()
     with pytest.raises(ValidationFailed) as err:
-        tasks.record_finding(task.id, users(task)[0], entry(instruments=rows))
+        findings.record_finding(task.id, users(task)[0], entry(instruments=rows))
     assert err.value.field == "result_codes"
 
 
 def test_net_content_sample_is_judged_and_stored() -> None:
     task = TaskFactory(item_codes=["JL-03"])
-    sample = tasks.SampleEntry("大米", "B1", Decimal("500"), "g", "500 502, 496；501\n490", allowed_t1=0)
-    finding = tasks.record_finding(
-        task.id, users(task)[0], entry(items=[tasks.ItemEntry("JL-03", "fail")], result_codes=["09"], samples=[sample])
+    sample = findings.SampleEntry("大米", "B1", Decimal("500"), "g", "500 502, 496；501\n490", allowed_t1=0)
+    finding = findings.record_finding(
+        task.id,
+        users(task)[0],
+        entry(items=[findings.ItemEntry("JL-03", "fail")], result_codes=["09"], samples=[sample]),
     )
     [s] = finding.samples
     db.session.refresh(s)
@@ -236,13 +241,13 @@ def test_net_content_sample_is_judged_and_stored() -> None:
 
 def test_failed_sample_cannot_be_judged_compliant() -> None:
     task = TaskFactory(item_codes=["JL-03"])
-    sample = tasks.SampleEntry("大米", "", Decimal("500"), "g", "450 450")
+    sample = findings.SampleEntry("大米", "", Decimal("500"), "g", "450 450")
     saved()
     with pytest.raises(ValidationFailed) as err:
-        tasks.record_finding(
+        findings.record_finding(
             task.id,
             users(task)[0],
-            entry(items=[tasks.ItemEntry("JL-03", "pass")], result_codes=["09"], samples=[sample]),
+            entry(items=[findings.ItemEntry("JL-03", "pass")], result_codes=["09"], samples=[sample]),
         )
     assert err.value.field == "items-0-verdict"
 
@@ -250,19 +255,19 @@ def test_failed_sample_cannot_be_judged_compliant() -> None:
 @pytest.mark.parametrize(
     ("sample", "field"),
     [
-        (tasks.SampleEntry("米", "", Decimal("500"), "g", "500 abc"), "samples-0-actuals"),
-        (tasks.SampleEntry("米", "", Decimal("500"), "g", ""), "samples-0-actuals"),
-        (tasks.SampleEntry("米", "", None, "g", "500"), "samples-0-nominal"),
-        (tasks.SampleEntry("米", "", Decimal("60000"), "g", "60000"), "samples-0-nominal"),
-        (tasks.SampleEntry("米", "", Decimal("500"), "kg", "500"), "samples-0-unit"),
-        (tasks.SampleEntry("", "", Decimal("500"), "g", "500"), "samples-0-product"),
+        (findings.SampleEntry("米", "", Decimal("500"), "g", "500 abc"), "samples-0-actuals"),
+        (findings.SampleEntry("米", "", Decimal("500"), "g", ""), "samples-0-actuals"),
+        (findings.SampleEntry("米", "", None, "g", "500"), "samples-0-nominal"),
+        (findings.SampleEntry("米", "", Decimal("60000"), "g", "60000"), "samples-0-nominal"),
+        (findings.SampleEntry("米", "", Decimal("500"), "kg", "500"), "samples-0-unit"),
+        (findings.SampleEntry("", "", Decimal("500"), "g", "500"), "samples-0-product"),
     ],
 )
-def test_bad_samples_name_their_field(sample: tasks.SampleEntry, field: str) -> None:
+def test_bad_samples_name_their_field(sample: findings.SampleEntry, field: str) -> None:
     task = TaskFactory(item_codes=["JL-03"])
     saved()
     with pytest.raises(ValidationFailed) as err:
-        tasks.record_finding(task.id, users(task)[0], entry(items=[], result_codes=["09"], samples=[sample]))
+        findings.record_finding(task.id, users(task)[0], entry(items=[], result_codes=["09"], samples=[sample]))
     assert err.value.field == field
 
 
@@ -271,7 +276,7 @@ def test_bad_samples_name_their_field(sample: tasks.SampleEntry, field: str) -> 
 
 def test_both_must_confirm_the_same_revision(task: Task, completions: list[int]) -> None:
     a, b = users(task)
-    tasks.record_finding(task.id, a, entry())
+    findings.record_finding(task.id, a, entry())
     tasks.confirm_finding(task.id, a, 1)
     assert task.status == TaskStatus.RECORDING and completions == []
     assert tasks.confirmed_current(task) == {
@@ -280,7 +285,7 @@ def test_both_must_confirm_the_same_revision(task: Task, completions: list[int])
     }
 
     # B edits after A confirmed: a new revision, and A's confirmation no longer counts.
-    tasks.record_finding(task.id, b, entry(notes="补充：商户已公示承诺书"))
+    findings.record_finding(task.id, b, entry(notes="补充：商户已公示承诺书"))
     assert task.finding is not None and task.finding.revision == 2
     assert all(x.confirmed_revision is None and x.confirmed_at is None for x in task.assignments)
 
@@ -294,16 +299,16 @@ def test_both_must_confirm_the_same_revision(task: Task, completions: list[int])
 
 def test_saving_unchanged_content_keeps_the_revision_and_confirmations(task: Task) -> None:
     a, _b = users(task)
-    tasks.record_finding(task.id, a, entry())
+    findings.record_finding(task.id, a, entry())
     tasks.confirm_finding(task.id, a, 1)
-    tasks.record_finding(task.id, a, entry())
+    findings.record_finding(task.id, a, entry())
     assert task.finding is not None and task.finding.revision == 1
     assert task.assignments[0].confirmed_revision == 1
 
 
 def test_completion_deadline_counts_chinese_working_days(task: Task) -> None:
     a, b = users(task)
-    tasks.record_finding(task.id, a, entry())
+    findings.record_finding(task.id, a, entry())
     tasks.confirm_finding(task.id, a, 1)
     when = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, the day before the National Day holiday
     with clock.frozen(when):
@@ -316,7 +321,7 @@ def test_completion_deadline_counts_chinese_working_days(task: Task) -> None:
 def test_completion_uses_the_plan_and_the_china_date() -> None:
     task = TaskFactory(plan=PlanFactory(publish_within_days=5))
     a, b = users(task)
-    tasks.record_finding(task.id, a, entry())
+    findings.record_finding(task.id, a, entry())
     tasks.confirm_finding(task.id, a, 1)
     with clock.frozen(datetime(2026, 11, 19, 17, 0, tzinfo=UTC)):  # already Friday 20 November in Shanghai
         tasks.confirm_finding(task.id, b, 1)
@@ -325,7 +330,7 @@ def test_completion_uses_the_plan_and_the_china_date() -> None:
 
 def test_confirmation_needs_every_item_judged(task: Task) -> None:
     a, _b = users(task)
-    tasks.record_finding(task.id, a, entry(items=[tasks.ItemEntry("JL-01", "pass")]))
+    findings.record_finding(task.id, a, entry(items=[findings.ItemEntry("JL-01", "pass")]))
     with pytest.raises(ValidationFailed, match="未填写结论"):
         tasks.confirm_finding(task.id, a, 1)
     assert task.assignments[0].confirmed_revision is None
@@ -333,22 +338,22 @@ def test_confirmation_needs_every_item_judged(task: Task) -> None:
 
 def test_a_problem_needs_a_photo_or_a_note(task: Task) -> None:
     a, _b = users(task)
-    items = [tasks.ItemEntry("JL-01", "fail"), tasks.ItemEntry("JL-04", "pass")]
-    tasks.record_finding(task.id, a, entry(items=items, result_codes=["09"]))
+    items = [findings.ItemEntry("JL-01", "fail"), findings.ItemEntry("JL-04", "pass")]
+    findings.record_finding(task.id, a, entry(items=items, result_codes=["09"]))
     with pytest.raises(ValidationFailed, match="照片"):
         tasks.confirm_finding(task.id, a, 1)
-    tasks.record_finding(task.id, a, entry(items=items, result_codes=["09"], notes="商户拒绝拍照，已记录在案"))
+    findings.record_finding(task.id, a, entry(items=items, result_codes=["09"], notes="商户拒绝拍照，已记录在案"))
     tasks.confirm_finding(task.id, a, 2)
     assert task.assignments[0].confirmed_revision == 2
 
 
 def test_completed_finding_is_read_only_for_inspectors(task: Task) -> None:
     a, b = users(task)
-    tasks.record_finding(task.id, a, entry())
+    findings.record_finding(task.id, a, entry())
     tasks.confirm_finding(task.id, a, 1)
     tasks.confirm_finding(task.id, b, 1)
     with pytest.raises(InvalidTransition):
-        tasks.record_finding(task.id, a, entry(notes="事后修改"))
+        findings.record_finding(task.id, a, entry(notes="事后修改"))
     with pytest.raises(InvalidTransition):
         tasks.confirm_finding(task.id, a, 1)
 
@@ -360,11 +365,11 @@ def test_an_inspector_not_assigned_sees_nothing_and_cannot_confirm(task: Task) -
     a, _b = users(task)
     stranger = InspectorFactory().user
     saved()
-    tasks.record_finding(task.id, a, entry())
+    findings.record_finding(task.id, a, entry())
     with pytest.raises(NotFound):
         tasks.task_for_inspector(task.id, stranger)
     with pytest.raises(NotFound):
-        tasks.record_finding(task.id, stranger, entry(notes="越权"))
+        findings.record_finding(task.id, stranger, entry(notes="越权"))
     with pytest.raises(NotFound):
         tasks.confirm_finding(task.id, stranger, 1)
     assert task.finding is not None and task.finding.revision == 1
@@ -375,7 +380,7 @@ def test_an_inspector_not_assigned_sees_nothing_and_cannot_confirm(task: Task) -
 def test_my_tasks_splits_active_and_completed(task: Task) -> None:
     a, b = users(task)
     other = TaskFactory(inspectors=[task.assignments[0].inspector, InspectorFactory()])
-    tasks.record_finding(task.id, a, entry())
+    findings.record_finding(task.id, a, entry())
     tasks.confirm_finding(task.id, a, 1)
     tasks.confirm_finding(task.id, b, 1)
     mine = tasks.my_tasks(a)
@@ -389,7 +394,7 @@ def test_regulator_reopens_a_completed_task(task: Task, completions: list[int]) 
     a, b = users(task)
     admin = UserFactory(display_name="王科长")
     saved()
-    tasks.record_finding(task.id, a, entry(notes="原备注"))
+    findings.record_finding(task.id, a, entry(notes="原备注"))
     tasks.confirm_finding(task.id, a, 1)
     tasks.confirm_finding(task.id, b, 1)
     with pytest.raises(ValidationFailed):
@@ -399,7 +404,7 @@ def test_regulator_reopens_a_completed_task(task: Task, completions: list[int]) 
     assert task.finding is not None and task.finding.revision == 2
     assert task.finding.notes.startswith("原备注\n") and "王科长 退回】照片不清晰，请补拍" in task.finding.notes
     assert all(x.confirmed_revision is None for x in task.assignments)
-    tasks.record_finding(task.id, a, entry(notes=task.finding.notes + "\n已补拍"))
+    findings.record_finding(task.id, a, entry(notes=task.finding.notes + "\n已补拍"))
     tasks.confirm_finding(task.id, a, 3)
     tasks.confirm_finding(task.id, b, 3)
     assert task.status == TaskStatus.COMPLETED and completions == [task.id, task.id]
@@ -411,7 +416,7 @@ def test_reopen_only_before_publication(task: Task) -> None:
     with pytest.raises(InvalidTransition):
         tasks.reopen(task.id, admin, "还没完成")
     a, b = users(task)
-    tasks.record_finding(task.id, a, entry())
+    findings.record_finding(task.id, a, entry())
     tasks.confirm_finding(task.id, a, 1)
     tasks.confirm_finding(task.id, b, 1)
     task.status = TaskStatus.PUBLISHED
@@ -424,7 +429,7 @@ def test_reopen_only_before_publication(task: Task) -> None:
 
 def test_timeline_tells_the_story(task: Task) -> None:
     a, b = users(task)
-    tasks.record_finding(task.id, a, entry())
+    findings.record_finding(task.id, a, entry())
     tasks.confirm_finding(task.id, a, 1)
     tasks.confirm_finding(task.id, b, 1)
     messages = [e.message for e in tasks.timeline(task)]

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import time
 
+from flask import Flask
+from flask.cli import ScriptInfo
+
 from honestmeter.jobs import registry
 
 
@@ -15,13 +18,20 @@ def work() -> None:
     time.sleep(0.1)  # long enough that two processes running it at once would overlap
 
 
-def main() -> None:
+def app_with_probes() -> Flask:
+    from honestmeter.app import create_app
+
+    app = create_app()
     here = f"{__name__}:work"
-    registry.register(registry.JobSpec("probe.interval", here, "interval", {"seconds": 1}, run_at_start=True))
-    registry.register(registry.JobSpec("probe.cron", here, "cron", {"second": "*/2"}))
+    registry.register(registry.JobSpec("probe.interval", here, "interval", {"seconds": 1}, run_at_start=True), app)
+    registry.register(registry.JobSpec("probe.cron", here, "cron", {"second": "*/2"}), app)
+    return app
+
+
+def main() -> None:
     from honestmeter.cli import main as cli
 
-    cli(["scheduler"])
+    cli(["scheduler"], obj=ScriptInfo(create_app=app_with_probes))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from honestmeter.inspections.models import (
 )
 from honestmeter.inspections.results import records as result_records
 from honestmeter.merchants.models import Merchant, MerchantStatus
-from honestmeter.public import stats
+from honestmeter.public import stats, stats_charts
 from tests.factories import InspectorFactory, MerchantFactory, PlanFactory, TaskFactory, completed
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)  # Monday 10:00 in Shanghai
@@ -339,22 +339,22 @@ def test_the_grade_distribution_only_while_grades_are_public(app: Flask, monkeyp
     found = stats.figures()
     assert found.grades is not None
     assert found.grades.series[0]["data"] == [1, 0, 1, 0, 1]
-    assert stats.charts(found)["grades"].labels == ["A", "B", "C", "D", "未评级"]
+    assert stats_charts.charts(found)["grades"].labels == ["A", "B", "C", "D", "未评级"]
     monkeypatch.setitem(app.config, "GRADES_PUBLIC", False)
     hidden = stats.figures()
-    assert hidden.grades is None and "grades" not in stats.charts(hidden)
+    assert hidden.grades is None and "grades" not in stats_charts.charts(hidden)
 
 
 def test_the_csv_rows_hold_the_headline_numbers_and_every_chart_row() -> None:
     m = MerchantFactory()
     add_commitment(m, date(2026, 3, 1), signed_at=china(date(2026, 3, 1)))
     add_complaint(ComplaintCategory.SHORT_WEIGHT, china(date(2026, 11, 1)))
-    rows = stats.csv_rows(stats.figures())
+    rows = stats_charts.csv_rows(stats.figures())
     assert ("诚信计量承诺签署", "", "承诺在有效期内的经营者", 1) in rows
     assert ("诚信计量承诺签署", "", "承诺覆盖率（%）", "100.0") in rows
     assert ("诚信计量承诺签署", "2026-03", "首次签署", 1) in rows
     assert ("投诉举报办理", "短斤少两", "核查中", 1) in rows
     assert ("检查结果", "01 未发现问题", "双随机抽查", 0) in rows
     assert ("统计期间", "", "", "2025-12~2026-11") in rows
-    data = stats.csv_bytes(stats.figures())
+    data = stats_charts.csv_bytes(stats.figures())
     assert data.startswith("\ufeff统计项目,分类,指标,数值\r\n".encode())
