@@ -28,12 +28,12 @@ from flask import current_app
 
 from honestmeter import attachments, clock, tables
 from honestmeter.auth.models import Role, User
+from honestmeter.chinatime import china_date, china_time
 from honestmeter.complaints.models import DECIDED, Complaint, ComplaintCategory, ComplaintStatus
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Inspector, Task, TaskKind
-from honestmeter.inspections.results.records import china_date, china_time
 from honestmeter.inspections.tasks import services as tasks
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.queries import find_by_uscc

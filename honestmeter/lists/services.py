@@ -18,13 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 
 from honestmeter import attachments, clock, tables
 from honestmeter.auth.models import User
+from honestmeter.chinatime import china_date
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
@@ -54,7 +54,6 @@ MODEL_UNIT_REASON = "经审核，认定为诚信计量示范单位"
 EXPIRED_REASON = "称号有效期届满"
 AUTOMATIC_REASON = "列入严重违法失信名单满三年，期满移出"
 REJECTED_10 = "不予列入经营异常名录"
-CHINA = ZoneInfo("Asia/Shanghai")
 ABNORMAL_RULE = "result_10_or_abnormal"
 MODEL_UNIT_RULE = "model_unit"
 
@@ -399,7 +398,7 @@ def result_10_ended(merchant_id: int, checked_on: date) -> tuple[date, str] | No
     ends = []
     for e in rows:
         if e.status == EntryStatus.REJECTED and e.decided_at is not None:
-            ends.append((e.decided_at.astimezone(CHINA).date(), REJECTED_10))
+            ends.append((china_date(e.decided_at), REJECTED_10))
         elif e.status == EntryStatus.REMOVED and e.removed_on is not None:
             ends.append((e.removed_on, e.removal_reason or ""))
     later = sorted(end for end in ends if end[0] >= checked_on)

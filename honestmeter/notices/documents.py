@@ -72,14 +72,13 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from honestmeter import clock
+from honestmeter.chinatime import china_date
 
 if TYPE_CHECKING:
     from honestmeter.notices.rendering import PdfRenderer
 
-CHINA = ZoneInfo("Asia/Shanghai")
 COMMITMENT_TEMPLATE = "commitment.html"
 STICKER_TEMPLATE = "sticker.html"
 INSPECTION_RESULT_TEMPLATE = "inspection_result.html"
@@ -367,11 +366,6 @@ def _inspectors(inspectors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]
 
 
 # ------------------------------------------------------------------ formatting
-
-
-def china_date(moment: datetime) -> date:
-    """The calendar date of an aware datetime in China Standard Time, the calendar notices are dated in."""
-    return moment.astimezone(CHINA).date()
 
 
 def grade_letter(grade: str | None) -> str | None:

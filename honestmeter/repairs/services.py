@@ -34,6 +34,7 @@ from flask import current_app
 
 from honestmeter import attachments, clock
 from honestmeter.auth.models import User
+from honestmeter.chinatime import china_date
 from honestmeter.complaints import services as complaint_services
 from honestmeter.complaints.models import Complaint
 from honestmeter.db import unit_of_work
@@ -41,7 +42,6 @@ from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Task
 from honestmeter.inspections.results import codes as result_codes
-from honestmeter.inspections.results.records import china_date
 from honestmeter.instruments.cycle import add_months
 from honestmeter.ledger import services as ledger
 from honestmeter.lists import services as lists

@@ -10,6 +10,7 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from honestmeter import chinatime
 from honestmeter.errors import DomainError, NotFound
 from honestmeter.inspections.draws import services as draws
 from honestmeter.inspections.models import CheckForm, Decision, DrawStatus, Plan, PlanStatus
@@ -30,7 +31,6 @@ from honestmeter.inspections.plans.forms import (
     PlanForm,
     RevealForm,
 )
-from honestmeter.inspections.results import records as result_records
 from honestmeter.merchants.queries import sector_choices
 from honestmeter.security import admin_required, inspector_required, merchant_required, public
 from honestmeter.web import choices, show_error
@@ -46,7 +46,7 @@ def _register_projections(state: BlueprintSetupState) -> None:
 
 @bp.app_template_filter("china_time")
 def china_time(value: datetime | None) -> str:
-    return result_records.china_time(value)
+    return chinatime.china_time(value)
 
 
 def _labels() -> dict[str, Any]:
@@ -163,7 +163,7 @@ def _plan_form(plan: Plan | None = None) -> PlanForm:
             for s in plans.STRATA:
                 form[f"ratio_{s.lower()}"].data = (plan.ratios or {}).get(s, plans.DEFAULT_RATIOS[s])
             if plan.draw_at is not None:
-                form.draw_at.data = plan.draw_at.astimezone(plans.CHINA).replace(tzinfo=None)
+                form.draw_at.data = plan.draw_at.astimezone(chinatime.CHINA).replace(tzinfo=None)
     return form
 
 
@@ -176,7 +176,7 @@ def _this_year() -> int:
 def _plan_facts(form: PlanForm) -> plans.PlanFacts:
     draw_at: datetime | None = None
     if form.draw_at.data is not None:  # typed in China Standard Time
-        draw_at = form.draw_at.data.replace(tzinfo=plans.CHINA)
+        draw_at = form.draw_at.data.replace(tzinfo=chinatime.CHINA)
     return plans.PlanFacts(
         name=form.name.data or "",
         year=form.year.data or 0,

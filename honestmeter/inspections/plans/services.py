@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from honestmeter import clock
 from honestmeter.auth.models import Role, User
+from honestmeter.chinatime import CHINA
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from honestmeter.extensions import db
@@ -38,7 +38,6 @@ from honestmeter.merchants.models import Merchant, MerchantStatus, Region, Secto
 from honestmeter.merchants.queries import find_by_uscc, region_prefix
 from honestmeter.web import Page, paginate
 
-CHINA = ZoneInfo("Asia/Shanghai")
 # Draw strata, in announcement order: the credit grades, then merchants not yet rated.
 STRATA = ("A", "B", "C", "D", "unrated")
 DEFAULT_RATIOS = {"A": "0.03", "B": "0.10", "C": "0.30", "D": "0.60", "unrated": "0.10"}  # DESIGN §6

@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from honestmeter import clock
 from honestmeter.auth.models import Role, User
+from honestmeter.chinatime import china_date
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from honestmeter.extensions import db
@@ -259,7 +260,7 @@ def reply_data(reply: ResultReply) -> dict[str, Any]:
         "result_ref": f"{result_records.RESULT_TYPE}/{reply.task_id}",
         "reply_id": str(reply.id),
         "body": reply.body,
-        "approved_on": result_records.china_date(reply.decided_at).isoformat(),
+        "approved_on": china_date(reply.decided_at).isoformat(),
         "authority": reply.task.authority,
     }
 

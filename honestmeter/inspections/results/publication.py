@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from honestmeter import clock, mail
 from honestmeter.auth.models import AccountStatus, Role, User
+from honestmeter.chinatime import china_date
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
@@ -47,7 +48,7 @@ def compute_deadline(task: Task) -> date:
     if task.completed_at is None:
         raise ValueError(f"task {task.id} has not completed")
     days = task.plan.publish_within_days if task.plan is not None else int(current_app.config["PUBLISH_WORKING_DAYS"])
-    return workdays.add_working_days(result_records.china_date(task.completed_at), days)
+    return workdays.add_working_days(china_date(task.completed_at), days)
 
 
 def deadline_of(task: Task) -> date | None:
@@ -69,7 +70,7 @@ def deadline_status(task: Task, today: date | None = None) -> str | None:
     if deadline is None:
         return None
     if task.published_at is not None:
-        return OK if result_records.china_date(task.published_at) <= deadline else OVERDUE
+        return OK if china_date(task.published_at) <= deadline else OVERDUE
     today = today or clock.today()
     if today > deadline:
         return OVERDUE
@@ -192,7 +193,7 @@ def _grade(task: Task) -> None:
         codes,
         task.finding.item_results,
         ref=ref,
-        follow_up_closed_on=None if closed is None else result_records.china_date(closed),
+        follow_up_closed_on=None if closed is None else china_date(closed),
         unreachable_ended=(
             lists.result_10_ended(task.merchant_id, task.finding.checked_on) if ABNORMAL_LISTING in codes else None
         ),

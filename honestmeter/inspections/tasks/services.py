@@ -27,7 +27,6 @@ from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -35,6 +34,7 @@ from sqlalchemy.orm import selectinload
 
 from honestmeter import clock
 from honestmeter.auth.models import User
+from honestmeter.chinatime import china_date, china_time
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
@@ -62,7 +62,6 @@ from honestmeter.instruments.models import Instrument
 from honestmeter.merchants.models import Merchant
 from honestmeter.tables import N_
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 ACTIVE = (TaskStatus.OPEN, TaskStatus.RECORDING)
 DONE = (TaskStatus.COMPLETED, TaskStatus.PUBLISHED)
 VERDICTS = ("pass", "fail", "na")  # 符合 / 不符合 / 不适用; "" while not yet judged
@@ -682,7 +681,7 @@ def _complete(task: Task) -> None:
     now = clock.utcnow()
     task.status = TaskStatus.COMPLETED
     task.completed_at = now
-    task.publish_deadline = workdays.add_working_days(now.astimezone(SHANGHAI).date(), publish_within(task))
+    task.publish_deadline = workdays.add_working_days(china_date(now), publish_within(task))
     db.session.flush()
     followup.on_completed(task)
 
@@ -705,7 +704,7 @@ def reopen(task: Task | int, by: User, reason: str) -> Task:
         if found.status != TaskStatus.COMPLETED or found.finding is None:
             raise InvalidTransition(N_("只有已完成的任务可以退回"))
         finding = found.finding
-        stamp = clock.utcnow().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        stamp = china_time(clock.utcnow())
         line = f"【{stamp} {by.display_name} 退回】{reason}"
         finding.notes = f"{finding.notes}\n{line}" if finding.notes else line
         finding.revision += 1
