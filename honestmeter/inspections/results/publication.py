@@ -43,8 +43,9 @@ OK, DUE_SOON, OVERDUE = "ok", "due_soon", "overdue"
 # ---------------------------------------------------------------- deadlines
 
 
-def compute_deadline(task: Task) -> date:
-    """The last day to publish: n working days after the (China) date the task completed."""
+def deadline_for(task: Task) -> date:
+    """The publication deadline, the one rule for it: the last day to publish is n working days after the (China)
+    date the task completed, n from its plan (PUBLISH_WORKING_DAYS for a task without a plan)."""
     if task.completed_at is None:
         raise ValueError(f"task {task.id} has not completed")
     days = task.plan.publish_within_days if task.plan is not None else int(current_app.config["PUBLISH_WORKING_DAYS"])
@@ -54,7 +55,7 @@ def compute_deadline(task: Task) -> date:
 def deadline_of(task: Task) -> date | None:
     if task.publish_deadline is not None:
         return task.publish_deadline
-    return compute_deadline(task) if task.completed_at is not None else None
+    return deadline_for(task) if task.completed_at is not None else None
 
 
 def warn_days() -> int:
@@ -170,7 +171,7 @@ def _check(task: Task) -> None:
 def _publish_one(task: Task, by: User) -> None:
     _check(task)
     if task.publish_deadline is None:
-        task.publish_deadline = compute_deadline(task)
+        task.publish_deadline = deadline_for(task)
     task.status = TaskStatus.PUBLISHED
     task.published_at = clock.utcnow()
     task.published_by_id = by.id

@@ -13,8 +13,8 @@ Rules kept here (routes only parse and render):
 - Evidence: photos are optional when the result is 01; any other result needs at least one photo or a note
   explaining why there is none (checked when confirming). Every check item needs a conclusion before confirming.
 - When every assigned inspector has confirmed the same revision the task is COMPLETED, its publication deadline
-  is set in working days from the completion date (Asia/Shanghai) and followup.on_completed runs in the same
-  transaction. A completed finding is read-only for inspectors; a regulator may send it back (reopen) until
+  is set (publication.deadline_for: working days from the China completion date) and followup.on_completed runs in
+  the same transaction. A completed finding is read-only for inspectors; a regulator may send it back (reopen) until
   it is published. Nothing here is public yet: results reach the ledger when they are published (publication).
 """
 
@@ -34,7 +34,7 @@ from sqlalchemy.orm import selectinload
 
 from honestmeter import clock
 from honestmeter.auth.models import User
-from honestmeter.chinatime import china_date, china_time
+from honestmeter.chinatime import china_time
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
@@ -54,7 +54,7 @@ from honestmeter.inspections.models import (
     TaskStatus,
 )
 from honestmeter.inspections.results import codes as results
-from honestmeter.inspections.results import followup, workdays
+from honestmeter.inspections.results import followup, publication
 from honestmeter.inspections.tasks import evidence, netcontent
 from honestmeter.inspections.tasks.instrument_check import judge_instrument
 from honestmeter.instruments import queries as instrument_queries
@@ -671,17 +671,11 @@ def confirm_finding(task_id: int, user: User, revision: int) -> Task:
         return task
 
 
-def publish_within(task: Task) -> int:
-    if task.plan is not None:
-        return task.plan.publish_within_days
-    return int(current_app.config.get("PUBLISH_WORKING_DAYS", 20))
-
-
 def _complete(task: Task) -> None:
     now = clock.utcnow()
     task.status = TaskStatus.COMPLETED
     task.completed_at = now
-    task.publish_deadline = workdays.add_working_days(china_date(now), publish_within(task))
+    task.publish_deadline = publication.deadline_for(task)
     db.session.flush()
     followup.on_completed(task)
 
