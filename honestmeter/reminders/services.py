@@ -16,7 +16,8 @@ from honestmeter.auth.models import AccountStatus, Role, User
 from honestmeter.commitments.models import Commitment, CommitmentStatus
 from honestmeter.db import unit_of_work
 from honestmeter.extensions import db
-from honestmeter.instruments.models import Instrument, InstrumentStatus, InstrumentType, VerificationMode
+from honestmeter.instruments import state as instrument_state
+from honestmeter.instruments.models import Instrument, InstrumentStatus, InstrumentType
 from honestmeter.merchants.models import Merchant
 from honestmeter.reminders.models import Reminder
 
@@ -59,7 +60,7 @@ def remind_instruments_due() -> int:
         .join(InstrumentType)
         .where(
             Instrument.status == InstrumentStatus.IN_USE,
-            InstrumentType.mode.in_([VerificationMode.V, VerificationMode.PV]),
+            instrument_state.mandatory_clause(),
             Instrument.next_due_on <= horizon,
         )
     ).all()

@@ -58,6 +58,7 @@ from honestmeter.inspections.results import followup, publication
 from honestmeter.inspections.tasks import evidence, netcontent
 from honestmeter.inspections.tasks.instrument_check import judge_instrument
 from honestmeter.instruments import queries as instrument_queries
+from honestmeter.instruments import state as instrument_state
 from honestmeter.instruments.models import Instrument
 from honestmeter.merchants.models import Merchant
 from honestmeter.tables import N_
@@ -66,7 +67,7 @@ ACTIVE = (TaskStatus.OPEN, TaskStatus.RECORDING)
 DONE = (TaskStatus.COMPLETED, TaskStatus.PUBLISHED)
 VERDICTS = ("pass", "fail", "na")  # 符合 / 不符合 / 不适用; "" while not yet judged
 SAMPLE_UNITS = ("g", "mL", "m", "m2", "count")
-VALID_IN_LEDGER = frozenset({"ok", "due_soon", "exempt"})  # instrument states whose verification is in force
+VALID_IN_LEDGER = instrument_state.IN_FORCE | {"exempt"}  # instrument states whose verification is in force
 MAX_PACKAGES = 200
 DIRECTED_KINDS = (TaskKind.DIRECTED, TaskKind.COMPLAINT)
 
