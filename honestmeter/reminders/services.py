@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from honestmeter import clock, mail
 from honestmeter.auth.models import AccountStatus, Role, User
-from honestmeter.commitments.models import Commitment, CommitmentStatus
+from honestmeter.commitments import services as commitments
+from honestmeter.commitments.models import Commitment
 from honestmeter.db import unit_of_work
 from honestmeter.extensions import db
 from honestmeter.instruments import state as instrument_state
@@ -77,12 +78,10 @@ def remind_instruments_due() -> int:
 
 
 def remind_commitments_expiring() -> int:
-    """Active commitments whose last valid day is within 30 days."""
-    today = clock.today()
+    """Active commitments whose renewal has opened (last valid day within COMMITMENT_RENEW_DAYS, 30 by default)."""
     rows = db.session.execute(
         sa.select(Commitment.id, Commitment.merchant_id, Commitment.valid_until).where(
-            Commitment.status == CommitmentStatus.ACTIVE,
-            Commitment.valid_until.between(today, today + timedelta(days=WINDOW_DAYS)),
+            commitments.renewal_due_clause(clock.today())
         )
     ).all()
     return _create(
