@@ -176,12 +176,14 @@ def _disk_full(err: sa.exc.OperationalError) -> bool:
 
 def register_template_context(app: Flask) -> None:
     from honestmeter.auth.models import Role
+    from honestmeter.ratings.scoring import BEST_GRADE
 
     @app.context_processor
     def inject() -> dict[str, Any]:
         return {
             "current_locale": str(get_locale()),
             "Role": Role,
+            "best_grade": BEST_GRADE,  # the grade that earns the 诚信计量 A 级 mark
             "user": current_user,
             "request_id": g.get("request_id"),
         }

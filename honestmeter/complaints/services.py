@@ -40,10 +40,11 @@ from honestmeter.merchants.queries import find_by_uscc
 from honestmeter.ratings.facts import services as facts
 from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import FactSource
+from honestmeter.ratings.scoring import RuleCode
 from honestmeter.tables import N_
 
 RECORD_TYPE = "complaint"
-FACT_RULE = "complaint_substantiated"
+FACT_RULE = RuleCode.COMPLAINT_SUBSTANTIATED
 CODE_PREFIX = "TS"
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
 CODE_LENGTH = 12  # 60 random bits: not guessable within any rate limit

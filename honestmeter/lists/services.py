@@ -39,6 +39,7 @@ from honestmeter.merchants.models import Merchant, MerchantStatus
 from honestmeter.ratings.facts import services as facts
 from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import CreditFact, FactSource
+from honestmeter.ratings.scoring import RuleCode
 from honestmeter.tables import N_
 
 ABNORMAL_UNREACHABLE = "通过登记的住所（经营场所）无法联系"
@@ -54,8 +55,8 @@ MODEL_UNIT_REASON = "经审核，认定为诚信计量示范单位"
 EXPIRED_REASON = "称号有效期届满"
 AUTOMATIC_REASON = "列入严重违法失信名单满三年，期满移出"
 REJECTED_10 = "不予列入经营异常名录"
-ABNORMAL_RULE = "result_10_or_abnormal"
-MODEL_UNIT_RULE = "model_unit"
+ABNORMAL_RULE = RuleCode.RESULT_10_OR_ABNORMAL
+MODEL_UNIT_RULE = RuleCode.MODEL_UNIT
 
 MAX_APPLICATION = 5000
 MAX_EVIDENCE_FILES = 5

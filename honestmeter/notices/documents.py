@@ -75,6 +75,7 @@ from urllib.parse import quote
 
 from honestmeter import clock
 from honestmeter.chinatime import china_date
+from honestmeter.ratings.scoring import GRADES
 
 if TYPE_CHECKING:
     from honestmeter.notices.rendering import PdfRenderer
@@ -86,7 +87,6 @@ RECTIFICATION_TEMPLATE = "rectification.html"
 PLAN_RESULTS_TEMPLATE = "plan_results.html"
 MODEL_UNIT_TEMPLATE = "model_unit_certificate.html"
 VERDICT_LABELS = {"pass": "符合", "fail": "不符合", "na": "不适用", "": "未判定"}
-GRADES = ("A", "B", "C", "D")
 # status codes the sticker template knows, with the printed labels, which are accepted as input too
 COMMITMENT_STATUSES = {"valid": "有效", "expired": "已过期", "unsigned": "未签署", "revoked": "已撤销"}
 _UNRATED = "未评级"

@@ -38,6 +38,7 @@ from honestmeter.notices.errors import (
     NoticeRenderingError,
 )
 from honestmeter.notices.qr import qr_data_uri
+from honestmeter.ratings.scoring import BEST_GRADE
 
 __all__ = [
     "TEMPLATE_DIR",
@@ -96,7 +97,7 @@ class WeasyPrintRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self._env.globals.update(_=_identity, gettext=_identity, ngettext=_ngettext_identity)
+        self._env.globals.update(_=_identity, gettext=_identity, ngettext=_ngettext_identity, best_grade=BEST_GRADE)
         self._env.filters["qr_data_uri"] = qr_data_uri
         self._env.filters.update(filters or {})
 

@@ -44,7 +44,7 @@ from honestmeter.merchants.models import Merchant
 from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import CreditFact, GradeChange
 from honestmeter.ratings.rules import services as rule_tables
-from honestmeter.ratings.scoring import MAX_SCORE, MIN_SCORE, Rule, RuleSet, window_start
+from honestmeter.ratings.scoring import MAX_SCORE, MIN_SCORE, Rule, RuleCode, RuleSet, window_start
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def _state_counts(rules: RuleSet, today: date) -> list[sa.Select[Any]]:
     codes = {r.code: r for r in rules.rules}
     parts: list[sa.Select[Any]] = []
 
-    commitment = codes.get("commitment_valid")
+    commitment = codes.get(RuleCode.COMMITMENT_VALID)
     if commitment is not None:
         # state_facts takes the earliest covering commitment: its fact starts on valid_from.
         covering = (
@@ -141,7 +141,7 @@ def _state_counts(rules: RuleSet, today: date) -> list[sa.Select[Any]]:
             part = part.where(covering.c.since >= window_start(today, commitment.window_months))
         parts.append(part)
 
-    overdue_rule, valid_rule = codes.get("instrument_overdue"), codes.get("instruments_all_valid")
+    overdue_rule, valid_rule = codes.get(RuleCode.INSTRUMENT_OVERDUE), codes.get(RuleCode.INSTRUMENTS_ALL_VALID)
     if overdue_rule is not None or valid_rule is not None:
         valid = instrument_state.in_force_clause(today)
         overdue = instrument_state.past_due_clause(today)

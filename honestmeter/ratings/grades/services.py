@@ -27,7 +27,7 @@ from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
 from honestmeter.merchants.models import Merchant
 from honestmeter.ratings.models import CreditFact, GradeChange
 from honestmeter.ratings.rules import services as rule_tables
-from honestmeter.ratings.scoring import Fact, Grade, RuleSet, grade
+from honestmeter.ratings.scoring import Fact, Grade, RuleCode, RuleSet, grade
 from honestmeter.tables import N_
 
 RECORD_TYPE = "credit_grade"
@@ -74,7 +74,7 @@ def state_facts_many(merchant_ids: Sequence[int], today: date) -> dict[int, list
             if merchant_id not in seen:
                 seen.add(merchant_id)
                 found[merchant_id].append(
-                    Fact("commitment_valid", valid_from, valid_until + one_day, f"commitment/{commitment_id}")
+                    Fact(RuleCode.COMMITMENT_VALID, valid_from, valid_until + one_day, f"commitment/{commitment_id}")
                 )
         rows = db.session.execute(
             sa.select(
@@ -100,12 +100,13 @@ def state_facts_many(merchant_ids: Sequence[int], today: date) -> dict[int, list
             all_valid = True
             for instrument_id, next_due_on, last_verified_on, failed_on in mine:
                 if next_due_on is not None and instrument_state.past_due(next_due_on, failed_on, today):
-                    facts.append(Fact("instrument_overdue", next_due_on + one_day, None, f"instrument/{instrument_id}"))
+                    ref = f"instrument/{instrument_id}"
+                    facts.append(Fact(RuleCode.INSTRUMENT_OVERDUE, next_due_on + one_day, None, ref))
                 if all_valid and not instrument_state.in_force(next_due_on, last_verified_on, failed_on, today):
                     all_valid = False
             if all_valid:
                 refs = ",".join(str(m[0]) for m in mine)
-                facts.append(Fact("instruments_all_valid", today, None, f"instrument/{refs}"))
+                facts.append(Fact(RuleCode.INSTRUMENTS_ALL_VALID, today, None, f"instrument/{refs}"))
     return found
 
 

@@ -41,12 +41,13 @@ from honestmeter.ratings.facts import services as facts
 from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import FactSource, Penalty, PenaltyKind
 from honestmeter.ratings.penalties import records as penalty_records
+from honestmeter.ratings.scoring import RuleCode
 from honestmeter.tables import N_
 
 RULES = {
-    PenaltyKind.WARNING: "penalty_warning",
-    PenaltyKind.LOW_FINE: "penalty_low_fine",
-    PenaltyKind.OTHER: "penalty_other",
+    PenaltyKind.WARNING: RuleCode.PENALTY_WARNING,
+    PenaltyKind.LOW_FINE: RuleCode.PENALTY_LOW_FINE,
+    PenaltyKind.OTHER: RuleCode.PENALTY_OTHER,
 }
 PUBLIC_MONTHS = {PenaltyKind.LOW_FINE: 3, PenaltyKind.OTHER: 36}  # Art. 13; a warning is never shown
 KIND_LABELS = {
