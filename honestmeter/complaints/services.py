@@ -35,6 +35,8 @@ from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, Va
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Inspector, Task, TaskKind
 from honestmeter.inspections.tasks import services as tasks
+from honestmeter.labels import COMPLAINT_CATEGORY as CATEGORY_LABELS
+from honestmeter.labels import COMPLAINT_STATUS as STATUS_LABELS
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.queries import find_by_uscc
 from honestmeter.ratings.facts import services as facts
@@ -52,19 +54,6 @@ MAX_PHOTOS = 3
 MIN_DESCRIPTION, MAX_DESCRIPTION = 10, 2000
 MAX_REASONS = 2000
 
-CATEGORY_LABELS: dict[ComplaintCategory, str] = {
-    ComplaintCategory.SHORT_WEIGHT: N_("短斤少两"),
-    ComplaintCategory.CHEATING_DEVICE: N_("使用作弊计量器具"),
-    ComplaintCategory.UNVERIFIED: N_("计量器具未检定或超期使用"),
-    ComplaintCategory.LABELLING: N_("计量标注不规范"),
-    ComplaintCategory.OTHER: N_("其他"),
-}
-STATUS_LABELS: dict[ComplaintStatus, str] = {
-    ComplaintStatus.RECEIVED: N_("已受理"),
-    ComplaintStatus.ASSIGNED: N_("核查中"),
-    ComplaintStatus.SUBSTANTIATED: N_("经查属实"),
-    ComplaintStatus.UNSUBSTANTIATED: N_("经查不属实"),
-}
 PHONE = re.compile(r"\+?[0-9][0-9\- ]{5,19}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 

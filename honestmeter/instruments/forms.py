@@ -8,20 +8,12 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from honestmeter.instruments.models import CycleKind, InstrumentUse, VerificationMode, VerificationResult
+from honestmeter import labels
+from honestmeter.instruments.models import InstrumentUse
 from honestmeter.web import choices
 
-CYCLE_LABELS = {
-    CycleKind.PERIODIC: _l("周期检定"),
-    CycleKind.FIXED_LIFE: _l("首次检定，限期使用，到期轮换"),
-    CycleKind.FIRST_ONLY: _l("只做首次检定，失准报废"),
-    CycleKind.NONE: _l("不实行强制检定"),
-}
-MODE_LABELS = {
-    VerificationMode.P: _l("P 型式批准"),
-    VerificationMode.V: _l("V 强制检定"),
-    VerificationMode.PV: _l("P+V 型式批准及强制检定"),
-}
+CYCLE_LABELS = labels.lazy(labels.CYCLE_KIND)
+MODE_LABELS = labels.lazy(labels.VERIFICATION_MODE)
 
 
 class InstrumentTypeForm(FlaskForm):
@@ -44,16 +36,8 @@ class InstrumentTypeForm(FlaskForm):
     active = BooleanField(_l("启用"), default=True)
 
 
-USE_LABELS = {
-    InstrumentUse.TRADE: _l("贸易结算"),
-    InstrumentUse.SAFETY: _l("安全防护"),
-    InstrumentUse.MEDICAL: _l("医疗卫生"),
-    InstrumentUse.ENVIRONMENT: _l("环境监测"),
-}
-RESULT_LABELS = {
-    VerificationResult.PASS: _l("合格"),
-    VerificationResult.FAIL: _l("不合格"),
-}
+USE_LABELS = labels.lazy(labels.INSTRUMENT_USE)
+RESULT_LABELS = labels.lazy(labels.VERIFICATION_RESULT)
 SCAN_ACCEPT = "application/pdf,image/jpeg,image/png"
 
 

@@ -29,6 +29,9 @@ from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.instruments.cycle import add_months
+from honestmeter.labels import ENTRY_STATUS as STATUS_LABELS
+from honestmeter.labels import LIST_KIND as KIND_LABELS
+from honestmeter.labels import REMOVAL_KIND as REMOVAL_LABELS
 from honestmeter.ledger import services as ledger
 from honestmeter.ledger.models import LedgerEntry
 from honestmeter.lists import records
@@ -62,24 +65,6 @@ MAX_APPLICATION = 5000
 MAX_EVIDENCE_FILES = 5
 RENEWAL_WINDOW_DAYS = 60  # a title holder may apply for the next year this long before its title ends
 
-KIND_LABELS = {
-    ListKind.ABNORMAL: N_("经营异常名录"),
-    ListKind.SERIOUS: N_("严重违法失信名单"),
-    ListKind.MODEL_UNIT: N_("诚信计量示范单位"),
-}
-STATUS_LABELS = {
-    EntryStatus.PROPOSED: N_("待审核"),
-    EntryStatus.LISTED: N_("列入中"),
-    EntryStatus.REJECTED: N_("不予列入"),
-    EntryStatus.REMOVED: N_("已移出"),
-}
-REMOVAL_LABELS = {
-    RemovalKind.DECISION: N_("决定移出"),
-    RemovalKind.REPAIR: N_("信用修复提前移出"),
-    RemovalKind.AUTOMATIC: N_("期满自动移出"),
-    RemovalKind.EXPIRED: N_("有效期届满"),
-    RemovalKind.REVOKED: N_("撤销称号"),
-}
 # Which removals each list knows.
 REMOVALS = {
     ListKind.ABNORMAL: frozenset({RemovalKind.DECISION, RemovalKind.REPAIR}),

@@ -74,17 +74,6 @@ TARGET_RECORDS = {
     RepairTarget.LIST_ENTRY: "list_entry",
     RepairTarget.COMPLAINT: "complaint",
 }
-TARGET_LABELS = {
-    RepairTarget.RESULT: N_("抽查检查结果"),
-    RepairTarget.PENALTY: N_("行政处罚"),
-    RepairTarget.LIST_ENTRY: N_("严重违法失信名单"),
-    RepairTarget.COMPLAINT: N_("投诉举报"),
-}
-STATUS_LABELS = {
-    RepairStatus.PENDING: N_("审核中"),
-    RepairStatus.APPROVED: N_("已修复"),
-    RepairStatus.REJECTED: N_("不予修复"),
-}
 PLEDGE_BODY = """守信承诺书
 
 本单位{name}（统一社会信用代码：{uscc}）就{target}申请信用修复，现郑重承诺：

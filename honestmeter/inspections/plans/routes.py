@@ -10,18 +10,12 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from honestmeter import chinatime
+from honestmeter import chinatime, labels
 from honestmeter.errors import DomainError, NotFound
 from honestmeter.inspections.draws import services as draws
 from honestmeter.inspections.models import CheckForm, Decision, DrawStatus, Plan, PlanStatus
 from honestmeter.inspections.plans import services as plans
 from honestmeter.inspections.plans.forms import (
-    DRAW_STATUS_LABELS,
-    FORM_LABELS,
-    PLAN_STATUS_LABELS,
-    RECUSAL_SOURCE_LABELS,
-    RECUSAL_STATUS_LABELS,
-    STRATUM_LABELS,
     ActionForm,
     AdminRecusalForm,
     CheckItemForm,
@@ -51,12 +45,12 @@ def china_time(value: datetime | None) -> str:
 
 def _labels() -> dict[str, Any]:
     return {
-        "form_labels": FORM_LABELS,
-        "stratum_labels": STRATUM_LABELS,
-        "plan_status_labels": PLAN_STATUS_LABELS,
-        "draw_status_labels": DRAW_STATUS_LABELS,
-        "recusal_status_labels": RECUSAL_STATUS_LABELS,
-        "recusal_source_labels": RECUSAL_SOURCE_LABELS,
+        "form_labels": labels.CHECK_FORM,
+        "stratum_labels": labels.STRATUM,
+        "plan_status_labels": labels.PLAN_STATUS,
+        "draw_status_labels": labels.DRAW_STATUS,
+        "recusal_status_labels": labels.RECUSAL_STATUS,
+        "recusal_source_labels": labels.RECUSAL_SOURCE,
     }
 
 

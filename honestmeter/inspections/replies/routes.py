@@ -13,6 +13,7 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from honestmeter import labels
 from honestmeter.errors import DomainError, NotFound
 from honestmeter.inspections.models import ReplyStatus, ResultReply, Task
 from honestmeter.inspections.replies import services as replies
@@ -32,7 +33,7 @@ def _register_projection(state: BlueprintSetupState) -> None:
 
 def _labels() -> dict[str, Any]:
     return {
-        "status_labels": replies.STATUS_LABELS,
+        "status_labels": labels.REPLY_STATUS,
         "labels": results.RESULT_CODES,
         "kinds": result_records.KIND_LABELS,
     }

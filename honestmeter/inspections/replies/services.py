@@ -38,13 +38,6 @@ MIN_BODY = 10
 MAX_BODY = 1000
 MAX_NOTE = 500  # result_replies.decision_note
 
-STATUS_LABELS = {
-    ReplyStatus.PENDING: N_("待审核"),
-    ReplyStatus.APPROVED: N_("已公开"),
-    ReplyStatus.REJECTED: N_("未通过"),
-    ReplyStatus.WITHDRAWN: N_("已被新的说明替代"),
-}
-
 
 # ---------------------------------------------------------------- reading
 

@@ -25,21 +25,15 @@ from honestmeter.chinatime import china_date
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Finding, Plan, RectificationOrder, Task, TaskKind, TaskStatus
 from honestmeter.inspections.results import codes as result_codes
+from honestmeter.labels import TASK_KIND as KIND_LABELS
 from honestmeter.ledger.canonical import canonical_bytes
 from honestmeter.ledger.services import Record
-from honestmeter.tables import N_
 
 RESULT_TYPE = "inspection_result"
 PLAN_RESULTS_TYPE = "plan_results"
 ORDER_TYPE = "rectification_order"
 
 # 类型 column of GSXT's 抽查检查结果信息, as published (Chinese: the record is the public text).
-KIND_LABELS: dict[TaskKind, str] = {
-    TaskKind.RANDOM: N_("双随机抽查"),
-    TaskKind.DIRECTED: N_("定向检查"),
-    TaskKind.COMPLAINT: N_("投诉举报核查"),
-    TaskKind.REINSPECTION: N_("复查"),
-}
 
 
 def codes_of(task: Task) -> tuple[str, ...]:
