@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
+from honestmeter.chinatime import china_date
+
 _now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
 
@@ -16,9 +18,7 @@ def utcnow() -> datetime:
 
 def today() -> date:
     """Today's date in China Standard Time (UTC+8), the calendar regulators work in."""
-    from zoneinfo import ZoneInfo
-
-    return utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    return china_date(utcnow())
 
 
 def set_clock(fn: Callable[[], datetime]) -> None:

@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from honestmeter import clock
+from honestmeter import chinatime, clock
 from honestmeter.commitments.models import Commitment
 from honestmeter.inspections.models import Task
 from honestmeter.inspections.results import publication
@@ -36,7 +35,6 @@ from honestmeter.ratings.rules import services as rules
 from honestmeter.repairs.models import RepairRequest, RepairStatus, RepairTarget
 from honestmeter.web import paginate
 
-CHINA = ZoneInfo("Asia/Shanghai")
 EARLIEST = date(1970, 1, 2)  # dates outside this range cannot bound anything stored; clamp instead of overflowing
 LATEST = date(9999, 12, 30)
 
@@ -67,7 +65,7 @@ def page_url(uscc: str) -> str:
 
 def _day(value: date | datetime | None) -> date | None:
     if isinstance(value, datetime):
-        return result_records.china_date(value)
+        return chinatime.china_date(value)
     return value
 
 
@@ -283,9 +281,9 @@ def results_stmt(since: date | None, until: date | None, uscc: str = "") -> sa.S
         .order_by(Task.published_at.desc(), Task.id.desc())
     )
     if since is not None:
-        stmt = stmt.where(Task.published_at >= result_records.china_midnight(min(max(since, EARLIEST), LATEST)))
+        stmt = stmt.where(Task.published_at >= chinatime.china_midnight(min(max(since, EARLIEST), LATEST)))
     if until is not None and until < LATEST:
-        stmt = stmt.where(Task.published_at < result_records.china_midnight(max(until, EARLIEST) + timedelta(days=1)))
+        stmt = stmt.where(Task.published_at < chinatime.china_midnight(max(until, EARLIEST) + timedelta(days=1)))
     if uscc:
         stmt = stmt.where(Task.merchant.has(Merchant.uscc == uscc.upper()))
     return stmt

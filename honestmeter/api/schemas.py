@@ -14,10 +14,11 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from honestmeter.merchants import search
+from honestmeter.ratings import scoring
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000  # far beyond any real listing; keeps OFFSET within every backend's integer range
-GRADES = list(search.GRADES)
+GRADES = list(scoring.GRADES)
 LIST_KINDS = ["abnormal", "serious", "model_unit"]
 FORMATS = ["json", "csv"]
 HEX64 = r"^[0-9a-f]{64}$"

@@ -8,7 +8,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from honestmeter import clock
 from honestmeter.commitments import defaults, services
 from honestmeter.commitments.forms import RevokeForm, SignForm, TemplateForm
 from honestmeter.errors import DomainError
@@ -50,7 +49,6 @@ def mine() -> Any:
         else:
             flash(_("已签署诚信计量承诺书，有效期至 %(until)s", until=signed.valid_until), "success")
             return redirect(url_for("commitments.mine"))
-    can_sign = template is not None and (current is None or services.renewal_opens(current) <= clock.today())
     return render_template(
         "commitments/mine.html",
         merchant=merchant,
@@ -59,7 +57,7 @@ def mine() -> Any:
         history=services.history(merchant.id),
         form=form,
         revoke_form=RevokeForm(),
-        can_sign=can_sign,
+        can_sign=services.can_sign(template, current),
         renewal_opens=services.renewal_opens(current) if current else None,
         confirmed=_confirmed(),
     )

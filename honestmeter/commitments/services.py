@@ -127,8 +127,34 @@ def history(merchant_id: int) -> list[Commitment]:
     )
 
 
+# ---------------------------------------------------------------- renewal: the one rule (signing, pages, reminders)
+
+
+def _renew_days() -> int:
+    return int(current_app.config["COMMITMENT_RENEW_DAYS"])
+
+
 def renewal_opens(commitment: Commitment) -> date:
-    return commitment.valid_until - timedelta(days=int(current_app.config["COMMITMENT_RENEW_DAYS"]))
+    """The first day a commitment may be renewed: COMMITMENT_RENEW_DAYS before its last valid day."""
+    return commitment.valid_until - timedelta(days=_renew_days())
+
+
+def renewal_open(current: Commitment | None, today: date | None = None) -> bool:
+    """Whether a merchant with this current commitment (None: none) may sign a new one today."""
+    return current is None or renewal_opens(current) <= (today or clock.today())
+
+
+def can_sign(template: CommitmentTemplate | None, current: Commitment | None, today: date | None = None) -> bool:
+    """There is a text for the merchant's sector to sign, and its current commitment (if any) may be renewed."""
+    return template is not None and renewal_open(current, today)
+
+
+def renewal_due_clause(today: date) -> sa.ColumnElement[bool]:
+    """SQL for renewal_open among active commitments still in force: window opened, last valid day not passed."""
+    return sa.and_(
+        Commitment.status == CommitmentStatus.ACTIVE,
+        Commitment.valid_until.between(today, today + timedelta(days=_renew_days())),
+    )
 
 
 def _check_signature(user: User, merchant: Merchant, signature: Signature) -> CommitmentTemplate:
@@ -161,7 +187,7 @@ def sign_commitment(user: User, signature: Signature) -> Commitment:
         template = _check_signature(user, merchant, signature)
         today = clock.today()
         previous = current_commitment(merchant.id)
-        if previous is not None and today < renewal_opens(previous):
+        if previous is not None and not renewal_open(previous, today):
             raise InvalidTransition(f"当前承诺有效期至 {previous.valid_until}，可于 {renewal_opens(previous)} 起续签")
         valid_from = max(today, previous.valid_until + timedelta(days=1)) if previous else today
         months = int(current_app.config["COMMITMENT_VALID_MONTHS"])
@@ -230,21 +256,6 @@ def expire_commitments() -> int:
         for merchant_id, commitment_id in sorted({c.merchant_id: c.id for c in due}.items()):
             events.emit(events.StateChanged(merchant_id, f"{records.COMMITMENT_TYPE}/{commitment_id}"))
         return len(due)
-
-
-def expiring_soon(days: int | None = None) -> list[Commitment]:
-    """Active commitments whose last valid day is within `days` (the renewal window by default)."""
-    days = int(current_app.config["COMMITMENT_RENEW_DAYS"]) if days is None else days
-    today = clock.today()
-    return list(
-        db.session.scalars(
-            sa.select(Commitment).where(
-                Commitment.status == CommitmentStatus.ACTIVE,
-                Commitment.valid_until >= today,
-                Commitment.valid_until <= today + timedelta(days=days),
-            )
-        )
-    )
 
 
 def get_commitment(commitment_id: int) -> Commitment:

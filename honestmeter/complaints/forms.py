@@ -24,7 +24,7 @@ from honestmeter.web import choices
 class ComplaintForm(FlaskForm):
     category = RadioField(
         _l("问题类别"),
-        choices=choices([(c.value, _l(label)) for c, label in CATEGORY_LABELS.items()]),
+        choices=choices([(c, _l(label)) for c, label in CATEGORY_LABELS.items()]),
         validators=[DataRequired(_l("请选择投诉举报类别"))],
     )
     merchant = StringField(_l("被投诉的经营者（名称或统一社会信用代码）"), validators=[DataRequired(), Length(max=200)])

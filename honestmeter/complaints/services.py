@@ -28,14 +28,16 @@ from flask import current_app
 
 from honestmeter import attachments, clock, events, tables
 from honestmeter.auth.models import Role, User
+from honestmeter.chinatime import china_date, china_time
 from honestmeter.complaints.models import DECIDED, Complaint, ComplaintCategory, ComplaintStatus
 from honestmeter.complaints.records import RECORD_TYPE, record
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Inspector, Task, TaskKind
-from honestmeter.inspections.results.records import china_date, china_time
 from honestmeter.inspections.tasks import services as tasks
+from honestmeter.labels import COMPLAINT_CATEGORY as CATEGORY_LABELS
+from honestmeter.labels import COMPLAINT_STATUS as STATUS_LABELS
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.queries import find_by_uscc
 from honestmeter.tables import N_
@@ -47,19 +49,6 @@ MAX_PHOTOS = 3
 MIN_DESCRIPTION, MAX_DESCRIPTION = 10, 2000
 MAX_REASONS = 2000
 
-CATEGORY_LABELS: dict[ComplaintCategory, str] = {
-    ComplaintCategory.SHORT_WEIGHT: N_("短斤少两"),
-    ComplaintCategory.CHEATING_DEVICE: N_("使用作弊计量器具"),
-    ComplaintCategory.UNVERIFIED: N_("计量器具未检定或超期使用"),
-    ComplaintCategory.LABELLING: N_("计量标注不规范"),
-    ComplaintCategory.OTHER: N_("其他"),
-}
-STATUS_LABELS: dict[ComplaintStatus, str] = {
-    ComplaintStatus.RECEIVED: N_("已受理"),
-    ComplaintStatus.ASSIGNED: N_("核查中"),
-    ComplaintStatus.SUBSTANTIATED: N_("经查属实"),
-    ComplaintStatus.UNSUBSTANTIATED: N_("经查不属实"),
-}
 PHONE = re.compile(r"\+?[0-9][0-9\- ]{5,19}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 

@@ -30,7 +30,7 @@ from honestmeter.ratings.facts import services as credit_facts
 from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import GradeChange
 from honestmeter.ratings.rules import services as rule_tables
-from honestmeter.ratings.scoring import RuleSet
+from honestmeter.ratings.scoring import RuleCode, RuleSet
 from honestmeter.repairs import services as repairs
 from honestmeter.tables import N_
 
@@ -215,15 +215,15 @@ def improvements(merchant_id: int, reasons: Sequence[dict[str, Any]], today: dat
     def loss(code: str) -> int:
         return -int(counted[code]["points"]) if code in counted else 0
 
-    if points := gain("commitment_valid"):
+    if points := gain(RuleCode.COMMITMENT_VALID):
         steps.append(Step(N_("签署或续签诚信计量自我承诺书"), points, endpoint="commitments.mine"))
-    if points := loss("instrument_overdue"):
+    if points := loss(RuleCode.INSTRUMENT_OVERDUE):
         steps.append(Step(N_("为超期未检的强制检定计量器具申请检定"), points, endpoint="instruments.my_instruments"))
-    if points := gain("instruments_all_valid"):
+    if points := gain(RuleCode.INSTRUMENTS_ALL_VALID):
         steps.append(Step(N_("保持全部强制检定计量器具在检定有效期内"), points, endpoint="instruments.my_instruments"))
-    if points := loss("result_09"):
+    if points := loss(RuleCode.RESULT_09):
         steps.append(Step(N_("按要求改正问题，后续处理结案后不再扣分"), points, endpoint="results.my_results"))
-    if points := gain("model_unit"):
+    if points := gain(RuleCode.MODEL_UNIT):
         steps.append(Step(N_("申请诚信计量示范单位"), points, endpoint="lists.my_model_unit"))
     for item in repairs.items_for(merchant_id, today):
         points = -sum(known[r].points for r in item.rules if r in known and r in counted)

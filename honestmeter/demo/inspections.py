@@ -96,7 +96,7 @@ def _plan(admin: User, *, name: str, batch: int, sectors: list[str], items: list
         authority=authority,
         sector_codes=sectors,
         item_codes=items,
-        ratios=dict.fromkeys(("A", "B", "C", "D", "unrated"), ratio),
+        ratios=dict.fromkeys(plans.STRATA, ratio),
         per_case=2,
         capacity=20,
         check_by=clock.today() + timedelta(days=30),

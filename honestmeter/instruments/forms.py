@@ -8,20 +8,12 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from honestmeter.instruments.models import CycleKind, InstrumentUse, VerificationMode, VerificationResult
+from honestmeter import labels
+from honestmeter.instruments.models import InstrumentUse
 from honestmeter.web import choices
 
-CYCLE_LABELS = {
-    CycleKind.PERIODIC: _l("周期检定"),
-    CycleKind.FIXED_LIFE: _l("首次检定，限期使用，到期轮换"),
-    CycleKind.FIRST_ONLY: _l("只做首次检定，失准报废"),
-    CycleKind.NONE: _l("不实行强制检定"),
-}
-MODE_LABELS = {
-    VerificationMode.P: _l("P 型式批准"),
-    VerificationMode.V: _l("V 强制检定"),
-    VerificationMode.PV: _l("P+V 型式批准及强制检定"),
-}
+CYCLE_LABELS = labels.lazy(labels.CYCLE_KIND)
+MODE_LABELS = labels.lazy(labels.VERIFICATION_MODE)
 
 
 class InstrumentTypeForm(FlaskForm):
@@ -35,8 +27,8 @@ class InstrumentTypeForm(FlaskForm):
     )
     name = StringField(_l("名称"), validators=[DataRequired(), Length(max=100)])
     category = StringField(_l("类别"), validators=[DataRequired(), Length(max=50)])
-    mode = SelectField(_l("管理方式"), choices=choices([(m.value, label) for m, label in MODE_LABELS.items()]))
-    cycle_kind = SelectField(_l("检定方式"), choices=choices([(k.value, label) for k, label in CYCLE_LABELS.items()]))
+    mode = SelectField(_l("管理方式"), choices=choices(list(MODE_LABELS.items())))
+    cycle_kind = SelectField(_l("检定方式"), choices=choices(list(CYCLE_LABELS.items())))
     cycle_months = IntegerField(_l("检定周期（月）"), validators=[Optional(), NumberRange(min=1, max=240)])
     service_life_months = IntegerField(_l("使用期限（月）"), validators=[Optional(), NumberRange(min=1, max=600)])
     regulation = StringField(_l("检定规程"), validators=[Optional(), Length(max=100)])
@@ -44,16 +36,8 @@ class InstrumentTypeForm(FlaskForm):
     active = BooleanField(_l("启用"), default=True)
 
 
-USE_LABELS = {
-    InstrumentUse.TRADE: _l("贸易结算"),
-    InstrumentUse.SAFETY: _l("安全防护"),
-    InstrumentUse.MEDICAL: _l("医疗卫生"),
-    InstrumentUse.ENVIRONMENT: _l("环境监测"),
-}
-RESULT_LABELS = {
-    VerificationResult.PASS: _l("合格"),
-    VerificationResult.FAIL: _l("不合格"),
-}
+USE_LABELS = labels.lazy(labels.INSTRUMENT_USE)
+RESULT_LABELS = labels.lazy(labels.VERIFICATION_RESULT)
 SCAN_ACCEPT = "application/pdf,image/jpeg,image/png"
 
 
@@ -67,7 +51,7 @@ class InstrumentForm(FlaskForm):
     location = StringField(_l("安装位置"), validators=[Optional(), Length(max=200)])
     use = SelectField(
         _l("用途"),
-        choices=choices([(u.value, label) for u, label in USE_LABELS.items()]),
+        choices=choices(list(USE_LABELS.items())),
         default=InstrumentUse.TRADE.value,
     )
     last_verified_on = DateField(_l("最近检定日期"), validators=[Optional()])
@@ -77,7 +61,7 @@ class InstrumentForm(FlaskForm):
 class VerificationForm(FlaskForm):
     verified_on = DateField(_l("检定日期"), validators=[DataRequired()])
     verifying_body = StringField(_l("检定机构"), validators=[DataRequired(), Length(max=200)])
-    result = SelectField(_l("检定结论"), choices=choices([(r.value, label) for r, label in RESULT_LABELS.items()]))
+    result = SelectField(_l("检定结论"), choices=choices(list(RESULT_LABELS.items())))
     certificate_no = StringField(_l("证书/通知书编号"), validators=[DataRequired(), Length(max=64)])
     scan = FileField(_l("证书扫描件（可选）"))
 

@@ -24,6 +24,9 @@ class VerificationMode(enum.StrEnum):
     PV = "P+V"
 
 
+MANDATORY_MODES = (VerificationMode.V, VerificationMode.PV)  # under mandatory verification (强制检定)
+
+
 class CycleKind(enum.StrEnum):
     PERIODIC = "periodic"  # 周期检定
     FIXED_LIFE = "fixed_life"  # 首次强制检定，限期使用，到期轮换
@@ -76,7 +79,7 @@ class InstrumentType(TimestampMixin, Base):
 
     @property
     def mandatory(self) -> bool:
-        return self.mode in (VerificationMode.V, VerificationMode.PV)
+        return self.mode in MANDATORY_MODES
 
 
 class Instrument(TimestampMixin, Base):

@@ -2,51 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 
 from honestmeter import clock
 from honestmeter.extensions import db
+from honestmeter.instruments import state
 from honestmeter.instruments.models import (
     CycleKind,
     Instrument,
     InstrumentStatus,
     InstrumentType,
     InstrumentVerification,
-    VerificationMode,
 )
-
-DUE_SOON_DAYS = 30
-
-
-def _mandatory() -> sa.ColumnElement[bool]:
-    return InstrumentType.mode.in_([VerificationMode.V, VerificationMode.PV])
-
-
-STATES = ("failed", "overdue", "due_soon", "unverified", "ok", "retired", "exempt")
-ATTENTION = ("failed", "overdue", "due_soon", "unverified")
-
-
-def state_of(instrument: Instrument, today: date | None = None) -> str:  # noqa: PLR0911 — one return per state
-    """One of: failed (newest verification failed), overdue, due_soon, unverified, ok, retired,
-    exempt (not under mandatory verification)."""
-    today = today or clock.today()
-    if instrument.status is InstrumentStatus.RETIRED:
-        return "retired"
-    if not instrument.type.mandatory:
-        return "exempt"
-    if instrument.failed_on is not None:
-        return "failed"
-    if instrument.last_verified_on is None:
-        return "unverified"
-    if instrument.next_due_on is None:
-        return "ok"
-    if instrument.next_due_on < today:
-        return "overdue"
-    if instrument.next_due_on <= today + timedelta(days=DUE_SOON_DAYS):
-        return "due_soon"
-    return "ok"
+from honestmeter.instruments.state import ATTENTION, STATES, state_of
 
 
 def for_merchant(merchant_id: int) -> list[Instrument]:
@@ -80,7 +50,7 @@ def _in_use_mandatory(*conditions: sa.ColumnElement[bool]) -> int:
             sa.select(sa.func.count())
             .select_from(Instrument)
             .join(InstrumentType)
-            .where(Instrument.status == InstrumentStatus.IN_USE, _mandatory(), *conditions)
+            .where(Instrument.status == InstrumentStatus.IN_USE, state.mandatory_clause(), *conditions)
         )
         or 0
     )
@@ -91,32 +61,23 @@ def overdue_count(today: date | None = None) -> int:
 
     A failed instrument counts as failed (failed_count), not as overdue, as in state_of."""
     today = today or clock.today()
-    return _in_use_mandatory(
-        InstrumentType.cycle_kind != CycleKind.FIRST_ONLY,
-        Instrument.failed_on.is_(None),
-        Instrument.next_due_on < today,
-    )
+    return _in_use_mandatory(InstrumentType.cycle_kind != CycleKind.FIRST_ONLY, state.past_due_clause(today))
 
 
 def due_soon_count(today: date | None = None) -> int:
     """Across all merchants: in-use mandatory instruments due within the next 30 days (today included)."""
     today = today or clock.today()
-    return _in_use_mandatory(
-        InstrumentType.cycle_kind != CycleKind.FIRST_ONLY,
-        Instrument.failed_on.is_(None),
-        Instrument.last_verified_on.is_not(None),
-        Instrument.next_due_on.between(today, today + timedelta(days=DUE_SOON_DAYS)),
-    )
+    return _in_use_mandatory(InstrumentType.cycle_kind != CycleKind.FIRST_ONLY, state.due_soon_clause(today))
 
 
 def unverified_count() -> int:
     """Across all merchants: in-use mandatory instruments never verified."""
-    return _in_use_mandatory(Instrument.failed_on.is_(None), Instrument.last_verified_on.is_(None))
+    return _in_use_mandatory(state.unverified_clause())
 
 
 def failed_count() -> int:
     """Across all merchants: in-use mandatory instruments whose newest verification failed (检定不合格)."""
-    return _in_use_mandatory(Instrument.failed_on.is_not(None))
+    return _in_use_mandatory(state.failed_clause())
 
 
 def verifications(instrument_id: int) -> list[InstrumentVerification]:

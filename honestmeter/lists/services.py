@@ -18,17 +18,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 
 from honestmeter import attachments, clock, events, tables
 from honestmeter.auth.models import User
+from honestmeter.chinatime import china_date
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.instruments.cycle import add_months
+from honestmeter.labels import ENTRY_STATUS as STATUS_LABELS
+from honestmeter.labels import LIST_KIND as KIND_LABELS
+from honestmeter.labels import REMOVAL_KIND as REMOVAL_LABELS
 from honestmeter.ledger import services as ledger
 from honestmeter.ledger.models import LedgerEntry
 from honestmeter.lists import queries, records
@@ -51,30 +54,11 @@ MODEL_UNIT_REASON = "经审核，认定为诚信计量示范单位"
 EXPIRED_REASON = "称号有效期届满"
 AUTOMATIC_REASON = "列入严重违法失信名单满三年，期满移出"
 REJECTED_10 = "不予列入经营异常名录"
-CHINA = ZoneInfo("Asia/Shanghai")
 
 MAX_APPLICATION = 5000
 MAX_EVIDENCE_FILES = 5
 RENEWAL_WINDOW_DAYS = 60  # a title holder may apply for the next year this long before its title ends
 
-KIND_LABELS = {
-    ListKind.ABNORMAL: N_("经营异常名录"),
-    ListKind.SERIOUS: N_("严重违法失信名单"),
-    ListKind.MODEL_UNIT: N_("诚信计量示范单位"),
-}
-STATUS_LABELS = {
-    EntryStatus.PROPOSED: N_("待审核"),
-    EntryStatus.LISTED: N_("列入中"),
-    EntryStatus.REJECTED: N_("不予列入"),
-    EntryStatus.REMOVED: N_("已移出"),
-}
-REMOVAL_LABELS = {
-    RemovalKind.DECISION: N_("决定移出"),
-    RemovalKind.REPAIR: N_("信用修复提前移出"),
-    RemovalKind.AUTOMATIC: N_("期满自动移出"),
-    RemovalKind.EXPIRED: N_("有效期届满"),
-    RemovalKind.REVOKED: N_("撤销称号"),
-}
 # Which removals each list knows.
 REMOVALS = {
     ListKind.ABNORMAL: frozenset({RemovalKind.DECISION, RemovalKind.REPAIR}),
@@ -378,7 +362,7 @@ def result_10_ended(merchant_id: int, checked_on: date) -> tuple[date, str] | No
     ends = []
     for e in rows:
         if e.status == EntryStatus.REJECTED and e.decided_at is not None:
-            ends.append((e.decided_at.astimezone(CHINA).date(), REJECTED_10))
+            ends.append((china_date(e.decided_at), REJECTED_10))
         elif e.status == EntryStatus.REMOVED and e.removed_on is not None:
             ends.append((e.removed_on, e.removal_reason or ""))
     later = sorted(end for end in ends if end[0] >= checked_on)

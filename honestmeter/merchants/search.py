@@ -34,7 +34,6 @@ from sqlalchemy.dialects import postgresql
 from honestmeter.extensions import db
 from honestmeter.merchants.models import Merchant
 
-GRADES = ("A", "B", "C", "D")
 TRIGRAM = 3  # the shortest fragment a trigram index can match
 COUNT_CAP = 1000
 PER_PAGE = 20

@@ -72,24 +72,22 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
-from honestmeter import clock
+from honestmeter import clock, labels
+from honestmeter.chinatime import china_date
+from honestmeter.ratings.scoring import GRADES
 
 if TYPE_CHECKING:
     from honestmeter.notices.rendering import PdfRenderer
 
-CHINA = ZoneInfo("Asia/Shanghai")
 COMMITMENT_TEMPLATE = "commitment.html"
 STICKER_TEMPLATE = "sticker.html"
 INSPECTION_RESULT_TEMPLATE = "inspection_result.html"
 RECTIFICATION_TEMPLATE = "rectification.html"
 PLAN_RESULTS_TEMPLATE = "plan_results.html"
 MODEL_UNIT_TEMPLATE = "model_unit_certificate.html"
-VERDICT_LABELS = {"pass": "符合", "fail": "不符合", "na": "不适用", "": "未判定"}
-GRADES = ("A", "B", "C", "D")
-# status codes the sticker template knows, with the printed labels, which are accepted as input too
-COMMITMENT_STATUSES = {"valid": "有效", "expired": "已过期", "unsigned": "未签署", "revoked": "已撤销"}
+# status codes the sticker template knows, with the printed labels (labels.py), which are accepted as input too
+COMMITMENT_STATUSES = labels.COMMITMENT_STATUS_PRINTED
 _UNRATED = "未评级"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -206,7 +204,7 @@ def inspection_result_pdf(
                 {
                     "code": str(i.get("code", "")),
                     "name": _required(i["name"], "item name"),
-                    "verdict": VERDICT_LABELS.get(str(i.get("verdict") or ""), str(i.get("verdict"))),
+                    "verdict": labels.VERDICT_PRINTED.get(str(i.get("verdict") or ""), str(i.get("verdict"))),
                     "note": str(i.get("note") or ""),
                 }
                 for i in _sequence(result.get("items", []), "items")
@@ -367,11 +365,6 @@ def _inspectors(inspectors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]
 
 
 # ------------------------------------------------------------------ formatting
-
-
-def china_date(moment: datetime) -> date:
-    """The calendar date of an aware datetime in China Standard Time, the calendar notices are dated in."""
-    return moment.astimezone(CHINA).date()
 
 
 def grade_letter(grade: str | None) -> str | None:

@@ -30,6 +30,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from honestmeter.labels import msgid
 from honestmeter.notices import fonts
 from honestmeter.notices.errors import (
     CJKFontMissing,
@@ -38,6 +39,7 @@ from honestmeter.notices.errors import (
     NoticeRenderingError,
 )
 from honestmeter.notices.qr import qr_data_uri
+from honestmeter.ratings.scoring import BEST_GRADE
 
 __all__ = [
     "TEMPLATE_DIR",
@@ -96,8 +98,9 @@ class WeasyPrintRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self._env.globals.update(_=_identity, gettext=_identity, ngettext=_ngettext_identity)
+        self._env.globals.update(_=_identity, gettext=_identity, ngettext=_ngettext_identity, best_grade=BEST_GRADE)
         self._env.filters["qr_data_uri"] = qr_data_uri
+        self._env.filters["label"] = msgid  # notices are Chinese: the msgid is the printed word
         self._env.filters.update(filters or {})
 
         font_css: str | None = None

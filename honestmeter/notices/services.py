@@ -19,6 +19,7 @@ from flask import current_app, has_request_context, request
 from sqlalchemy.exc import IntegrityError
 
 from honestmeter import clock
+from honestmeter.chinatime import china_date
 from honestmeter.commitments import services as commitment_services
 from honestmeter.commitments.records import COMMITMENT_TYPE
 from honestmeter.errors import NotFound
@@ -358,7 +359,7 @@ def plan_results_job(plan: Plan) -> Job:
         {
             "sequence": d.sequence,
             "announcement_hash": d.announcement_hash.hex(),
-            "drawn_on": result_records.china_date(d.revealed_at) if d.revealed_at else None,
+            "drawn_on": china_date(d.revealed_at) if d.revealed_at else None,
         }
         for d in plan.draws
         if d.status == DrawStatus.DRAWN

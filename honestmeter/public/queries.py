@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app
 
-from honestmeter import clock
+from honestmeter import clock, labels
 from honestmeter.commitments import records as commitment_records
 from honestmeter.commitments import services as commitment_services
 from honestmeter.inspections.replies import services as replies
@@ -107,7 +107,7 @@ def merchant_page(merchant: Merchant) -> dict[str, Any]:
         "penalty_leaves": ledger.latest_leaf_hashes(penalty_records.RECORD_TYPE, [str(p.id) for p in shown_penalties]),
         "repairs": approved_repairs,
         "repair_leaves": ledger.latest_leaf_hashes(repairs.RECORD_TYPE, [str(a.id) for a in approved_repairs]),
-        "repair_labels": repairs.TARGET_LABELS,
+        "repair_labels": labels.REPAIR_TARGET,
         **staleness(max(checked, default=None), commitment is not None, today),
         **grade_context(merchant),
     }

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from honestmeter.merchants import queries as merchant_queries
 from honestmeter.merchants import search
 from honestmeter.public import page_cache, queries
+from honestmeter.ratings import scoring
 from honestmeter.ratings.grades import services as grades
 from honestmeter.security import public, safe_next
 
@@ -25,7 +26,7 @@ def home() -> Any:
     region = region if len(region) == 6 and region.isascii() and region.isdigit() else ""
     grades_public = grades.grades_public()
     grade = args.get("grade", "") if grades_public else ""  # no filtering by a grade the public may not see
-    grade = grade if grade in search.GRADES else ""
+    grade = grade if grade in scoring.GRADES else ""
     page = None
     if q or sector or region or grade:
         stmt = merchant_queries.search_stmt(q, sector, region, grade)
@@ -39,7 +40,7 @@ def home() -> Any:
         page=page,
         sectors=merchant_queries.sector_choices(),
         regions=merchant_queries.region_choices(),
-        grades=search.GRADES,
+        grades=scoring.GRADES,
         grades_public=grades_public,
     )
 

@@ -10,9 +10,8 @@ distribution, signatures by month): 1–2 s together at 1 M merchants on Postgre
 `figures()` keeps its result per process for TRANSPARENCY_CACHE_SECONDS (300 by default; 0 when testing unless set),
 computes it once when it expires however many requests wait, and the page says when it was computed.
 
-Months and days are China Standard Time, as the regulators' calendar (clock.today). The SQL shifts UTC timestamps by
-a fixed +8 hours: China has kept no daylight saving time since 1991, so this equals Asia/Shanghai for every date the
-platform can hold, and it needs no time-zone database inside SQLite.
+Months and days are China Standard Time, as the regulators' calendar (clock.today); in SQL through
+honestmeter.chinatime_sql (a fixed +8 hours, equal to Asia/Shanghai since 1991, no time-zone database in SQLite).
 """
 
 from __future__ import annotations
@@ -31,6 +30,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from honestmeter import clock
+from honestmeter.chinatime import china_date, china_midnight
+from honestmeter.chinatime_sql import ChinaDate, ChinaMonth, args
 from honestmeter.commitments.models import Commitment
 from honestmeter.complaints.models import DECIDED, Complaint, ComplaintCategory, ComplaintStatus
 from honestmeter.console.queries import Chart, grade_distribution, months_back
@@ -38,7 +39,6 @@ from honestmeter.extensions import db
 from honestmeter.inspections.models import Draw, DrawStatus, Finding, Plan, PlanStatus, Task, TaskKind, TaskStatus
 from honestmeter.inspections.results import publication
 from honestmeter.inspections.results.codes import PROBLEM_CODES, RESULT_CODES
-from honestmeter.inspections.results.records import CHINA, china_midnight
 from honestmeter.instruments.cycle import add_months
 from honestmeter.merchants.models import Merchant, MerchantStatus
 from honestmeter.ratings.grades import services as grades
@@ -53,23 +53,7 @@ SUBSTANTIATED, UNSUBSTANTIATED, OPEN = "substantiated", "unsubstantiated", "open
 OUTCOMES: dict[str, str] = {SUBSTANTIATED: N_("属实"), UNSUBSTANTIATED: N_("不属实"), OPEN: N_("核查中")}
 
 
-# ---------------------------------------------------------------- China-time SQL, per backend
-
-
-class ChinaMonth(FunctionElement[str]):
-    """ "YYYY-MM" of a UTC timestamp column, in China Standard Time."""
-
-    type = sa.String()
-    name = "china_month"
-    inherit_cache = True
-
-
-class ChinaDate(FunctionElement[date]):
-    """The China Standard Time date of a UTC timestamp column (comparable with a Date column)."""
-
-    type = sa.Date()
-    name = "china_date"
-    inherit_cache = True
+# ---------------------------------------------------------------- SQL, per backend (China time: chinatime_sql)
 
 
 class DaysBetween(FunctionElement[float]):
@@ -80,44 +64,15 @@ class DaysBetween(FunctionElement[float]):
     inherit_cache = True
 
 
-def _args(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> list[str]:
-    return [compiler.process(arg, **kw) for arg in element.clauses]
-
-
-@compiles(ChinaMonth, "postgresql")
-def _china_month_pg(element: ChinaMonth, compiler: SQLCompiler, **kw: Any) -> str:
-    (moment,) = _args(element, compiler, **kw)
-    return f"to_char({moment} + interval '8 hours', 'YYYY-MM')"
-
-
-@compiles(ChinaMonth, "sqlite")
-def _china_month_sqlite(element: ChinaMonth, compiler: SQLCompiler, **kw: Any) -> str:
-    (moment,) = _args(element, compiler, **kw)
-    return f"strftime('%Y-%m', {moment}, '+8 hours')"
-
-
-@compiles(ChinaDate, "postgresql")
-def _china_date_pg(element: ChinaDate, compiler: SQLCompiler, **kw: Any) -> str:
-    (moment,) = _args(element, compiler, **kw)
-    return f"CAST({moment} + interval '8 hours' AS DATE)"
-
-
-@compiles(ChinaDate, "sqlite")
-def _china_date_sqlite(element: ChinaDate, compiler: SQLCompiler, **kw: Any) -> str:
-    # Dates are stored as 'YYYY-MM-DD' text in SQLite, so this compares with a Date column as it should.
-    (moment,) = _args(element, compiler, **kw)
-    return f"date({moment}, '+8 hours')"
-
-
 @compiles(DaysBetween, "postgresql")
 def _days_between_pg(element: DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
-    start, end = _args(element, compiler, **kw)
+    start, end = args(element, compiler, **kw)
     return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
 
 
 @compiles(DaysBetween, "sqlite")
 def _days_between_sqlite(element: DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
-    start, end = _args(element, compiler, **kw)
+    start, end = args(element, compiler, **kw)
     return f"(julianday({end}) - julianday({start}))"
 
 
@@ -447,7 +402,7 @@ def years_with_data(today: date) -> list[int]:
         db.session.scalar(sa.select(sa.func.min(Complaint.submitted_at))),
     ]
     starts = [today.year, *([first_plan] if first_plan else [])]
-    starts += [m.astimezone(CHINA).year for m in moments if m is not None]
+    starts += [china_date(m).year for m in moments if m is not None]
     return list(range(today.year, max(min(starts), FIRST_YEAR) - 1, -1))
 
 

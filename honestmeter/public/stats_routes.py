@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request, send_file
 from flask_babel import gettext
 
 from honestmeter import clock
-from honestmeter.inspections.results.records import CHINA
+from honestmeter.chinatime import CHINA
 from honestmeter.public import stats, stats_charts
 from honestmeter.security import public
 

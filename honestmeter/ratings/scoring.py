@@ -13,15 +13,51 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
 from honestmeter.instruments.cycle import add_months
 from honestmeter.tables import N_
 
-__all__ = ["DEFAULT_RULES", "Fact", "Grade", "Override", "Reason", "Rule", "RuleSet", "grade", "window_start"]
+__all__ = [
+    "BEST_GRADE",
+    "DEFAULT_RULES",
+    "GRADES",
+    "Fact",
+    "Grade",
+    "Override",
+    "Reason",
+    "Rule",
+    "RuleCode",
+    "RuleSet",
+    "grade",
+    "window_start",
+]
 
 MIN_SCORE, MAX_SCORE = 0, 100
+
+
+class RuleCode(StrEnum):
+    """The codes of the default rules, which code records facts under. The values are in stored rule tables, facts
+    and ledger records: never change one."""
+
+    COMMITMENT_VALID = "commitment_valid"
+    MODEL_UNIT = "model_unit"
+    CHECK_CLEAN = "check_clean"
+    INSTRUMENTS_ALL_VALID = "instruments_all_valid"
+    RESULT_02 = "result_02"
+    RESULT_09 = "result_09"
+    RESULT_04 = "result_04"
+    RESULT_10_OR_ABNORMAL = "result_10_or_abnormal"
+    RESULT_13 = "result_13"
+    RESULT_14 = "result_14"
+    INSTRUMENT_OVERDUE = "instrument_overdue"
+    COMPLAINT_SUBSTANTIATED = "complaint_substantiated"
+    PENALTY_WARNING = "penalty_warning"
+    PENALTY_LOW_FINE = "penalty_low_fine"
+    PENALTY_OTHER = "penalty_other"
+    CHEATING = "cheating"
 
 
 @dataclass(frozen=True)
@@ -42,6 +78,11 @@ class RuleSet:
     cutoffs: tuple[tuple[str, int], ...]  # (grade, minimum score), best first; the last minimum is 0
     serious_list_grade: str
     abnormal_list_best: str
+
+    @property
+    def grades(self) -> tuple[str, ...]:
+        """The grade letters, best first."""
+        return tuple(g for g, _ in self.cutoffs)
 
     def rule(self, code: str) -> Rule:
         for r in self.rules:
@@ -155,27 +196,31 @@ DEFAULT_RULES = RuleSet(
     version=1,
     base=80,
     rules=(
-        Rule("commitment_valid", N_("有效的计量诚信自我承诺"), 5, cap=5),
-        Rule("model_unit", N_("诚信计量示范单位"), 10, cap=10),
-        Rule("check_clean", N_("抽查未发现问题"), 3, cap=6, window_months=24),
-        Rule("instruments_all_valid", N_("强制检定计量器具均在检定有效期内"), 2, cap=2),
-        Rule("result_02", N_("抽查发现问题经责令已改正"), -5, window_months=12, repair_after_months=3),
-        Rule("result_09", N_("抽查发现问题待后续处理"), -10),
-        Rule("result_04", N_("不配合检查情节严重"), -20, window_months=36, repair_after_months=12),
-        Rule("result_10_or_abnormal", N_("通过登记的住所无法联系或列入经营异常名录"), -15, cap=-15),
-        Rule("result_13", N_("未按规定公示应当公示的信息"), -10, window_months=12, repair_after_months=3),
-        Rule("result_14", N_("公示信息隐瞒真实情况弄虚作假"), -20, window_months=36, repair_after_months=12),
-        Rule("instrument_overdue", N_("强制检定计量器具超期未检"), -3, cap=-15),
-        Rule("complaint_substantiated", N_("投诉经查属实"), -5, window_months=12, repair_after_months=3),
-        Rule("penalty_warning", N_("行政处罚：警告"), 0, window_months=3),
-        Rule("penalty_low_fine", N_("行政处罚：通报批评或较低数额罚款"), -10, window_months=3),
-        Rule("penalty_other", N_("行政处罚：其他"), -25, window_months=36, repair_after_months=6),
-        Rule("cheating", N_("发现作弊装置或伪造数据"), -30, window_months=36, repair_after_months=12),
+        Rule(RuleCode.COMMITMENT_VALID, N_("有效的计量诚信自我承诺"), 5, cap=5),
+        Rule(RuleCode.MODEL_UNIT, N_("诚信计量示范单位"), 10, cap=10),
+        Rule(RuleCode.CHECK_CLEAN, N_("抽查未发现问题"), 3, cap=6, window_months=24),
+        Rule(RuleCode.INSTRUMENTS_ALL_VALID, N_("强制检定计量器具均在检定有效期内"), 2, cap=2),
+        Rule(RuleCode.RESULT_02, N_("抽查发现问题经责令已改正"), -5, window_months=12, repair_after_months=3),
+        Rule(RuleCode.RESULT_09, N_("抽查发现问题待后续处理"), -10),
+        Rule(RuleCode.RESULT_04, N_("不配合检查情节严重"), -20, window_months=36, repair_after_months=12),
+        Rule(RuleCode.RESULT_10_OR_ABNORMAL, N_("通过登记的住所无法联系或列入经营异常名录"), -15, cap=-15),
+        Rule(RuleCode.RESULT_13, N_("未按规定公示应当公示的信息"), -10, window_months=12, repair_after_months=3),
+        Rule(RuleCode.RESULT_14, N_("公示信息隐瞒真实情况弄虚作假"), -20, window_months=36, repair_after_months=12),
+        Rule(RuleCode.INSTRUMENT_OVERDUE, N_("强制检定计量器具超期未检"), -3, cap=-15),
+        Rule(RuleCode.COMPLAINT_SUBSTANTIATED, N_("投诉经查属实"), -5, window_months=12, repair_after_months=3),
+        Rule(RuleCode.PENALTY_WARNING, N_("行政处罚：警告"), 0, window_months=3),
+        Rule(RuleCode.PENALTY_LOW_FINE, N_("行政处罚：通报批评或较低数额罚款"), -10, window_months=3),
+        Rule(RuleCode.PENALTY_OTHER, N_("行政处罚：其他"), -25, window_months=36, repair_after_months=6),
+        Rule(RuleCode.CHEATING, N_("发现作弊装置或伪造数据"), -30, window_months=36, repair_after_months=12),
     ),
     cutoffs=(("A", 90), ("B", 75), ("C", 60), ("D", 0)),
     serious_list_grade="D",
     abnormal_list_best="C",
 )
+# Grade letters, best first. An edit of the table may move the floors but not rename or add grades (rules.services
+# refuses it), so these are the letters of every version; plan strata, search filters and notices use them.
+GRADES = DEFAULT_RULES.grades
+BEST_GRADE = GRADES[0]
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,12 @@ import sqlalchemy as sa
 
 from honestmeter import clock, mail
 from honestmeter.auth.models import AccountStatus, Role, User
-from honestmeter.commitments.models import Commitment, CommitmentStatus
+from honestmeter.commitments import services as commitments
+from honestmeter.commitments.models import Commitment
 from honestmeter.db import unit_of_work
 from honestmeter.extensions import db
-from honestmeter.instruments.models import Instrument, InstrumentStatus, InstrumentType, VerificationMode
+from honestmeter.instruments import state as instrument_state
+from honestmeter.instruments.models import Instrument, InstrumentStatus, InstrumentType
 from honestmeter.merchants.models import Merchant
 from honestmeter.reminders.models import Reminder
 
@@ -59,7 +61,7 @@ def remind_instruments_due() -> int:
         .join(InstrumentType)
         .where(
             Instrument.status == InstrumentStatus.IN_USE,
-            InstrumentType.mode.in_([VerificationMode.V, VerificationMode.PV]),
+            instrument_state.mandatory_clause(),
             Instrument.next_due_on <= horizon,
         )
     ).all()
@@ -76,12 +78,10 @@ def remind_instruments_due() -> int:
 
 
 def remind_commitments_expiring() -> int:
-    """Active commitments whose last valid day is within 30 days."""
-    today = clock.today()
+    """Active commitments whose renewal has opened (last valid day within COMMITMENT_RENEW_DAYS, 30 by default)."""
     rows = db.session.execute(
         sa.select(Commitment.id, Commitment.merchant_id, Commitment.valid_until).where(
-            Commitment.status == CommitmentStatus.ACTIVE,
-            Commitment.valid_until.between(today, today + timedelta(days=WINDOW_DAYS)),
+            commitments.renewal_due_clause(clock.today())
         )
     ).all()
     return _create(

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from honestmeter import attachments, clock
+from honestmeter import attachments, clock, labels
 from honestmeter.errors import DomainError, NotFound
 from honestmeter.instruments import scans
 from honestmeter.instruments.forms import SCAN_ACCEPT
@@ -27,7 +27,7 @@ bp = Blueprint("repairs", __name__)
 
 
 def _labels() -> dict[str, Any]:
-    return {"target_labels": repairs.TARGET_LABELS, "status_labels": repairs.STATUS_LABELS}
+    return {"target_labels": labels.REPAIR_TARGET, "status_labels": labels.REPAIR_STATUS}
 
 
 # ---------------------------------------------------------------- merchants

@@ -34,6 +34,7 @@ from flask import current_app
 
 from honestmeter import attachments, clock, events
 from honestmeter.auth.models import User
+from honestmeter.chinatime import china_date
 from honestmeter.complaints import services as complaint_services
 from honestmeter.complaints.models import Complaint
 from honestmeter.db import unit_of_work
@@ -42,7 +43,6 @@ from honestmeter.extensions import db
 from honestmeter.inspections.models import Task
 from honestmeter.inspections.replies import services as replies
 from honestmeter.inspections.results import codes as result_codes
-from honestmeter.inspections.results.records import china_date
 from honestmeter.instruments.cycle import add_months
 from honestmeter.ledger import services as ledger
 from honestmeter.lists import queries as list_queries
@@ -68,17 +68,6 @@ TARGET_RECORDS = {
     RepairTarget.PENALTY: "penalty",
     RepairTarget.LIST_ENTRY: "list_entry",
     RepairTarget.COMPLAINT: "complaint",
-}
-TARGET_LABELS = {
-    RepairTarget.RESULT: N_("抽查检查结果"),
-    RepairTarget.PENALTY: N_("行政处罚"),
-    RepairTarget.LIST_ENTRY: N_("严重违法失信名单"),
-    RepairTarget.COMPLAINT: N_("投诉举报"),
-}
-STATUS_LABELS = {
-    RepairStatus.PENDING: N_("审核中"),
-    RepairStatus.APPROVED: N_("已修复"),
-    RepairStatus.REJECTED: N_("不予修复"),
 }
 PLEDGE_BODY = """守信承诺书
 

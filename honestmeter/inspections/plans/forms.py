@@ -18,41 +18,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from honestmeter.inspections.models import CheckForm
-from honestmeter.tables import N_
+from honestmeter.labels import CHECK_FORM as FORM_LABELS
 from honestmeter.web import choices
-
-FORM_LABELS = {
-    CheckForm.GENERAL: N_("一般检查（结论与说明）"),
-    CheckForm.INSTRUMENTS: N_("计量器具检查"),
-    CheckForm.NET_CONTENT: N_("定量包装商品净含量抽样"),
-}
-STRATUM_LABELS = {
-    "A": N_("A级"),
-    "B": N_("B级"),
-    "C": N_("C级"),
-    "D": N_("D级"),
-    "unrated": N_("未评级"),
-}
-PLAN_STATUS_LABELS = {
-    "draft": N_("草稿"),
-    "scheduled": N_("已排期"),
-    "running": N_("实施中"),
-    "closed": N_("已结束"),
-}
-DRAW_STATUS_LABELS = {
-    "announced": N_("已公告，待揭晓"),
-    "drawn": N_("已揭晓"),
-}
-RECUSAL_STATUS_LABELS = {
-    "pending": N_("待审核"),
-    "approved": N_("已批准"),
-    "rejected": N_("已驳回"),
-}
-RECUSAL_SOURCE_LABELS = {
-    "inspector": N_("检查人员申报"),
-    "merchant": N_("经营者申请"),
-    "admin": N_("监管部门录入"),
-}
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -68,7 +35,7 @@ class CheckItemForm(FlaskForm):
     key_item = BooleanField(_l("重点检查事项"))
     form = SelectField(
         _l("现场检查表"),
-        choices=choices([(f.value, label) for f, label in FORM_LABELS.items()]),
+        choices=choices(list(FORM_LABELS.items())),
         default=CheckForm.GENERAL.value,
     )
     sort_order = IntegerField(_l("排序"), validators=[Optional(), NumberRange(min=0, max=10000)], default=0)

@@ -9,17 +9,12 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from honestmeter import chinatime, labels
 from honestmeter.errors import DomainError, NotFound
 from honestmeter.inspections.draws import services as draws
 from honestmeter.inspections.models import CheckForm, Decision, DrawStatus, Plan, PlanStatus
 from honestmeter.inspections.plans import services as plans
 from honestmeter.inspections.plans.forms import (
-    DRAW_STATUS_LABELS,
-    FORM_LABELS,
-    PLAN_STATUS_LABELS,
-    RECUSAL_SOURCE_LABELS,
-    RECUSAL_STATUS_LABELS,
-    STRATUM_LABELS,
     ActionForm,
     AdminRecusalForm,
     CheckItemForm,
@@ -29,7 +24,6 @@ from honestmeter.inspections.plans.forms import (
     PlanForm,
     RevealForm,
 )
-from honestmeter.inspections.results import records as result_records
 from honestmeter.merchants.queries import sector_choices
 from honestmeter.security import admin_required, inspector_required, merchant_required, public
 from honestmeter.web import choices, show_error
@@ -39,17 +33,17 @@ bp = Blueprint("plans", __name__)
 
 @bp.app_template_filter("china_time")
 def china_time(value: datetime | None) -> str:
-    return result_records.china_time(value)
+    return chinatime.china_time(value)
 
 
 def _labels() -> dict[str, Any]:
     return {
-        "form_labels": FORM_LABELS,
-        "stratum_labels": STRATUM_LABELS,
-        "plan_status_labels": PLAN_STATUS_LABELS,
-        "draw_status_labels": DRAW_STATUS_LABELS,
-        "recusal_status_labels": RECUSAL_STATUS_LABELS,
-        "recusal_source_labels": RECUSAL_SOURCE_LABELS,
+        "form_labels": labels.CHECK_FORM,
+        "stratum_labels": labels.STRATUM,
+        "plan_status_labels": labels.PLAN_STATUS,
+        "draw_status_labels": labels.DRAW_STATUS,
+        "recusal_status_labels": labels.RECUSAL_STATUS,
+        "recusal_source_labels": labels.RECUSAL_SOURCE,
     }
 
 
@@ -156,7 +150,7 @@ def _plan_form(plan: Plan | None = None) -> PlanForm:
             for s in plans.STRATA:
                 form[f"ratio_{s.lower()}"].data = (plan.ratios or {}).get(s, plans.DEFAULT_RATIOS[s])
             if plan.draw_at is not None:
-                form.draw_at.data = plan.draw_at.astimezone(plans.CHINA).replace(tzinfo=None)
+                form.draw_at.data = plan.draw_at.astimezone(chinatime.CHINA).replace(tzinfo=None)
     return form
 
 
@@ -169,7 +163,7 @@ def _this_year() -> int:
 def _plan_facts(form: PlanForm) -> plans.PlanFacts:
     draw_at: datetime | None = None
     if form.draw_at.data is not None:  # typed in China Standard Time
-        draw_at = form.draw_at.data.replace(tzinfo=plans.CHINA)
+        draw_at = form.draw_at.data.replace(tzinfo=chinatime.CHINA)
     return plans.PlanFacts(
         name=form.name.data or "",
         year=form.year.data or 0,

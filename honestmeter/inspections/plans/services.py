@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from honestmeter import clock
 from honestmeter.auth.models import Role, User
+from honestmeter.chinatime import CHINA
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from honestmeter.extensions import db
@@ -36,12 +36,13 @@ from honestmeter.inspections.models import (
 )
 from honestmeter.merchants.models import Merchant, MerchantStatus, Region, Sector
 from honestmeter.merchants.queries import find_by_uscc, region_prefix
+from honestmeter.ratings.scoring import GRADES
 from honestmeter.web import Page, paginate
 
-CHINA = ZoneInfo("Asia/Shanghai")
 # Draw strata, in announcement order: the credit grades, then merchants not yet rated.
-STRATA = ("A", "B", "C", "D", "unrated")
-DEFAULT_RATIOS = {"A": "0.03", "B": "0.10", "C": "0.30", "D": "0.60", "unrated": "0.10"}  # DESIGN §6
+UNRATED = "unrated"
+STRATA = (*GRADES, UNRATED)  # the draw's strata: the grade letters, best first, then the unrated
+DEFAULT_RATIOS = dict(zip(STRATA, ("0.03", "0.10", "0.30", "0.60", "0.10"), strict=True))  # DESIGN §6, A..D, unrated
 
 
 # ---------------------------------------------------------------- 随机抽查事项清单
@@ -361,7 +362,7 @@ def merchant_scope(plan: Plan) -> list[Any]:
 
 
 def stratum_of(grade: str | None) -> str:
-    return grade if grade in ("A", "B", "C", "D") else "unrated"
+    return grade if grade in GRADES else UNRATED
 
 
 def eligible_inspectors(plan: Plan) -> list[Inspector]:

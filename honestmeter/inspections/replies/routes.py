@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from honestmeter import labels
 from honestmeter.errors import DomainError, NotFound
 from honestmeter.inspections.models import ReplyStatus, ResultReply, Task
 from honestmeter.inspections.replies import services as replies
@@ -26,7 +27,7 @@ bp = Blueprint("replies", __name__)
 
 def _labels() -> dict[str, Any]:
     return {
-        "status_labels": replies.STATUS_LABELS,
+        "status_labels": labels.REPLY_STATUS,
         "labels": results.RESULT_CODES,
         "kinds": result_records.KIND_LABELS,
     }

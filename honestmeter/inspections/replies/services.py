@@ -36,13 +36,6 @@ MAX_NOTE = 500  # result_replies.decision_note
 # Also raised by repairs (on ReplyApproving) for a result taken off the record by credit repair.
 NO_LONGER_PUBLIC = N_("该检查结果已不再公示，回复不能公开，请作不予公开处理")
 
-STATUS_LABELS = {
-    ReplyStatus.PENDING: N_("待审核"),
-    ReplyStatus.APPROVED: N_("已公开"),
-    ReplyStatus.REJECTED: N_("未通过"),
-    ReplyStatus.WITHDRAWN: N_("已被新的说明替代"),
-}
-
 
 # ---------------------------------------------------------------- reading
 

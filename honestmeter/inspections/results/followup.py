@@ -35,7 +35,7 @@ from honestmeter.inspections.models import (
 )
 from honestmeter.inspections.results import codes as results
 from honestmeter.inspections.results import records as result_records
-from honestmeter.inspections.results.publication import compute_deadline
+from honestmeter.inspections.results.publication import deadline_for
 from honestmeter.ledger import services as ledger
 from honestmeter.lists import services as lists
 from honestmeter.lists.models import ListKind
@@ -48,7 +48,7 @@ ORDER_NUMBER = "{year}责改{seq:04d}"
 def on_completed(task: Task) -> None:
     """Called inside the transaction in which a task's finding becomes confirmed by all inspectors."""
     if task.publish_deadline is None and task.completed_at is not None:
-        task.publish_deadline = compute_deadline(task)
+        task.publish_deadline = deadline_for(task)
     if task.finding is None:
         return
     codes = results.validate_codes(task.finding.result_codes)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from honestmeter import clock, events, mail
 from honestmeter.auth.models import AccountStatus, Role, User
+from honestmeter.chinatime import china_date
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
@@ -40,18 +41,19 @@ OK, DUE_SOON, OVERDUE = "ok", "due_soon", "overdue"
 # ---------------------------------------------------------------- deadlines
 
 
-def compute_deadline(task: Task) -> date:
-    """The last day to publish: n working days after the (China) date the task completed."""
+def deadline_for(task: Task) -> date:
+    """The publication deadline, the one rule for it: the last day to publish is n working days after the (China)
+    date the task completed, n from its plan (PUBLISH_WORKING_DAYS for a task without a plan)."""
     if task.completed_at is None:
         raise ValueError(f"task {task.id} has not completed")
     days = task.plan.publish_within_days if task.plan is not None else int(current_app.config["PUBLISH_WORKING_DAYS"])
-    return workdays.add_working_days(result_records.china_date(task.completed_at), days)
+    return workdays.add_working_days(china_date(task.completed_at), days)
 
 
 def deadline_of(task: Task) -> date | None:
     if task.publish_deadline is not None:
         return task.publish_deadline
-    return compute_deadline(task) if task.completed_at is not None else None
+    return deadline_for(task) if task.completed_at is not None else None
 
 
 def warn_days() -> int:
@@ -67,7 +69,7 @@ def deadline_status(task: Task, today: date | None = None) -> str | None:
     if deadline is None:
         return None
     if task.published_at is not None:
-        return OK if result_records.china_date(task.published_at) <= deadline else OVERDUE
+        return OK if china_date(task.published_at) <= deadline else OVERDUE
     today = today or clock.today()
     if today > deadline:
         return OVERDUE
@@ -167,7 +169,7 @@ def _check(task: Task) -> None:
 def _publish_one(task: Task, by: User) -> None:
     _check(task)
     if task.publish_deadline is None:
-        task.publish_deadline = compute_deadline(task)
+        task.publish_deadline = deadline_for(task)
     task.status = TaskStatus.PUBLISHED
     task.published_at = clock.utcnow()
     task.published_by_id = by.id
@@ -191,7 +193,7 @@ def _grade(task: Task) -> None:
             codes=tuple(codes),
             item_results=task.finding.item_results,
             ref=ref,
-            follow_up_closed_on=None if closed is None else result_records.china_date(closed),
+            follow_up_closed_on=None if closed is None else china_date(closed),
             unreachable_ended=(
                 lists.result_10_ended(task.merchant_id, task.finding.checked_on) if ABNORMAL_LISTING in codes else None
             ),

@@ -16,47 +16,24 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from honestmeter.chinatime import china_date
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Finding, Plan, RectificationOrder, Task, TaskKind, TaskStatus
 from honestmeter.inspections.results import codes as result_codes
+from honestmeter.labels import TASK_KIND as KIND_LABELS
 from honestmeter.ledger.canonical import canonical_bytes
 from honestmeter.ledger.services import Record
-from honestmeter.tables import N_
 
 RESULT_TYPE = "inspection_result"
 PLAN_RESULTS_TYPE = "plan_results"
 ORDER_TYPE = "rectification_order"
 
-CHINA = ZoneInfo("Asia/Shanghai")
-
 # 类型 column of GSXT's 抽查检查结果信息, as published (Chinese: the record is the public text).
-KIND_LABELS: dict[TaskKind, str] = {
-    TaskKind.RANDOM: N_("双随机抽查"),
-    TaskKind.DIRECTED: N_("定向检查"),
-    TaskKind.COMPLAINT: N_("投诉举报核查"),
-    TaskKind.REINSPECTION: N_("复查"),
-}
-
-
-def china_date(moment: datetime) -> date:
-    return moment.astimezone(CHINA).date()
-
-
-def china_midnight(day: date) -> datetime:
-    """The UTC instant a China calendar day starts (for filtering UTC timestamps by China dates)."""
-    return datetime(day.year, day.month, day.day, tzinfo=CHINA).astimezone(UTC)
-
-
-def china_time(value: datetime | None) -> str:
-    """A UTC instant as China Standard Time, to the minute (what regulators read and type); "" for None."""
-    return "" if value is None else value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def codes_of(task: Task) -> tuple[str, ...]:

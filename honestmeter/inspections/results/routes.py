@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from honestmeter import labels
 from honestmeter.errors import DomainError, NotFound
 from honestmeter.extensions import db
 from honestmeter.inspections.models import FollowUp, Plan, RectificationOrder, Task, TaskStatus
@@ -233,7 +234,7 @@ def my_results() -> Any:
         "inspections/results/mine.html",
         results=published,
         replies=replies.latest_for(r.task.id for r in published),
-        reply_labels=replies.STATUS_LABELS,
+        reply_labels=labels.REPLY_STATUS,
         orders=followup.orders_for_merchant(merchant_id),
         labels=results.RESULT_CODES,
         kinds=result_records.KIND_LABELS,

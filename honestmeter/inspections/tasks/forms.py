@@ -28,26 +28,16 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from honestmeter.inspections.models import TaskKind, TaskStatus
+from honestmeter import labels
+from honestmeter.inspections.models import TaskKind
 from honestmeter.inspections.results.codes import RESULT_CODES
 from honestmeter.web import choices
 
-KIND_LABELS = {
-    TaskKind.RANDOM: _l("双随机抽查"),
-    TaskKind.DIRECTED: _l("定向检查"),
-    TaskKind.COMPLAINT: _l("投诉举报核查"),
-    TaskKind.REINSPECTION: _l("复查"),
-}
-STATUS_LABELS = {
-    TaskStatus.OPEN: _l("待检查"),
-    TaskStatus.RECORDING: _l("记录中，待确认"),
-    TaskStatus.COMPLETED: _l("已完成，待公示"),
-    TaskStatus.PUBLISHED: _l("已公示"),
-    TaskStatus.CANCELLED: _l("已取消"),
-}
-VERDICT_LABELS = {"pass": _l("符合"), "fail": _l("不符合"), "na": _l("不适用")}
+KIND_LABELS = labels.lazy(labels.TASK_KIND)
+STATUS_LABELS = labels.lazy(labels.TASK_STATUS)
+VERDICT_LABELS = labels.lazy(labels.VERDICT)
+UNIT_LABELS = labels.lazy(labels.UNIT)
 YES_NO = [("yes", _l("是")), ("no", _l("否"))]
-UNIT_LABELS = {"g": "g", "mL": "mL", "m": "m", "m2": "m²", "count": _l("件（计数）")}
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -13,8 +13,8 @@ Rules kept here (routes only parse and render):
 - Evidence: photos are optional when the result is 01; any other result needs at least one photo or a note
   explaining why there is none (checked when confirming). Every check item needs a conclusion before confirming.
 - When every assigned inspector has confirmed the same revision the task is COMPLETED, its publication deadline
-  is set in working days from the completion date (Asia/Shanghai) and followup.on_completed runs in the same
-  transaction. A completed finding is read-only for inspectors; a regulator may send it back (reopen) until
+  is set (publication.deadline_for: working days from the China completion date) and followup.on_completed runs in
+  the same transaction. A completed finding is read-only for inspectors; a regulator may send it back (reopen) until
   it is published. Nothing here is public yet: results reach the ledger when they are published (publication).
 
 This module holds the task's life (creation, reading, confirmation, completion, reopening, directed tasks);
@@ -27,7 +27,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -35,6 +34,7 @@ from sqlalchemy.orm import selectinload
 
 from honestmeter import clock
 from honestmeter.auth.models import User
+from honestmeter.chinatime import china_time
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
@@ -50,16 +50,16 @@ from honestmeter.inspections.models import (
     TaskStatus,
 )
 from honestmeter.inspections.results import codes as results
-from honestmeter.inspections.results import followup, workdays
+from honestmeter.inspections.results import followup, publication
 from honestmeter.instruments import queries as instrument_queries
+from honestmeter.instruments import state as instrument_state
 from honestmeter.instruments.models import Instrument
 from honestmeter.merchants.models import Merchant
 from honestmeter.tables import N_
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 ACTIVE = (TaskStatus.OPEN, TaskStatus.RECORDING)
 DONE = (TaskStatus.COMPLETED, TaskStatus.PUBLISHED)
-VALID_IN_LEDGER = frozenset({"ok", "due_soon", "exempt"})  # instrument states whose verification is in force
+VALID_IN_LEDGER = instrument_state.IN_FORCE | {"exempt"}  # instrument states whose verification is in force
 DIRECTED_KINDS = (TaskKind.DIRECTED, TaskKind.COMPLAINT)
 
 
@@ -319,17 +319,11 @@ def confirm_finding(task_id: int, user: User, revision: int) -> Task:
         return task
 
 
-def publish_within(task: Task) -> int:
-    if task.plan is not None:
-        return task.plan.publish_within_days
-    return int(current_app.config.get("PUBLISH_WORKING_DAYS", 20))
-
-
 def _complete(task: Task) -> None:
     now = clock.utcnow()
     task.status = TaskStatus.COMPLETED
     task.completed_at = now
-    task.publish_deadline = workdays.add_working_days(now.astimezone(SHANGHAI).date(), publish_within(task))
+    task.publish_deadline = publication.deadline_for(task)
     db.session.flush()
     followup.on_completed(task)
 
@@ -352,7 +346,7 @@ def reopen(task: Task | int, by: User, reason: str) -> Task:
         if found.status != TaskStatus.COMPLETED or found.finding is None:
             raise InvalidTransition(N_("只有已完成的任务可以退回"))
         finding = found.finding
-        stamp = clock.utcnow().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        stamp = china_time(clock.utcnow())
         line = f"【{stamp} {by.display_name} 退回】{reason}"
         finding.notes = f"{finding.notes}\n{line}" if finding.notes else line
         finding.revision += 1

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from honestmeter import clock
 from honestmeter.extensions import db
 from honestmeter.ratings.models import CreditFact, FactSource
+from honestmeter.ratings.scoring import RuleCode
 
 
 def add(merchant_id: int, rule: str, happened_on: date, *, source: FactSource, source_id: int, ref: str) -> CreditFact:
@@ -43,16 +44,16 @@ def add(merchant_id: int, rule: str, happened_on: date, *, source: FactSource, s
 # A published result's codes → the rules they trigger (DESIGN §6). 10 无法联系 counts like the abnormal listing it
 # proposes (the two share one capped rule); lists.services ends it when the proposal is rejected.
 RESULT_RULES: dict[str, str] = {
-    "01": "check_clean",
-    "02": "result_02",
-    "04": "result_04",
-    "09": "result_09",
-    "10": "result_10_or_abnormal",
-    "13": "result_13",
-    "14": "result_14",
+    "01": RuleCode.CHECK_CLEAN,
+    "02": RuleCode.RESULT_02,
+    "04": RuleCode.RESULT_04,
+    "09": RuleCode.RESULT_09,
+    "10": RuleCode.RESULT_10_OR_ABNORMAL,
+    "13": RuleCode.RESULT_13,
+    "14": RuleCode.RESULT_14,
 }
 CHEATING_ITEM = "JL-02"  # 计量器具作弊: a failed verdict is a cheating device or falsified data
-CHEATING_RULE = "cheating"
+CHEATING_RULE = RuleCode.CHEATING
 FOLLOW_UP_CLOSED = "后续处理已结案"
 
 

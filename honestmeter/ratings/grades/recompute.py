@@ -36,6 +36,7 @@ from honestmeter import clock
 from honestmeter.commitments.models import Commitment
 from honestmeter.db import insert_plain, unit_of_work
 from honestmeter.extensions import db
+from honestmeter.instruments import state as instrument_state
 from honestmeter.instruments.models import Instrument, InstrumentStatus, InstrumentType
 from honestmeter.ledger import services as ledger
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
@@ -43,7 +44,7 @@ from honestmeter.merchants.models import Merchant
 from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import CreditFact, GradeChange
 from honestmeter.ratings.rules import services as rule_tables
-from honestmeter.ratings.scoring import MAX_SCORE, MIN_SCORE, Rule, RuleSet, window_start
+from honestmeter.ratings.scoring import MAX_SCORE, MIN_SCORE, Rule, RuleCode, RuleSet, window_start
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ def _state_counts(rules: RuleSet, today: date) -> list[sa.Select[Any]]:
     codes = {r.code: r for r in rules.rules}
     parts: list[sa.Select[Any]] = []
 
-    commitment = codes.get("commitment_valid")
+    commitment = codes.get(RuleCode.COMMITMENT_VALID)
     if commitment is not None:
         # state_facts takes the earliest covering commitment: its fact starts on valid_from.
         covering = (
@@ -140,14 +141,10 @@ def _state_counts(rules: RuleSet, today: date) -> list[sa.Select[Any]]:
             part = part.where(covering.c.since >= window_start(today, commitment.window_months))
         parts.append(part)
 
-    overdue_rule, valid_rule = codes.get("instrument_overdue"), codes.get("instruments_all_valid")
+    overdue_rule, valid_rule = codes.get(RuleCode.INSTRUMENT_OVERDUE), codes.get(RuleCode.INSTRUMENTS_ALL_VALID)
     if overdue_rule is not None or valid_rule is not None:
-        valid = sa.and_(
-            Instrument.failed_on.is_(None),
-            Instrument.last_verified_on.is_not(None),
-            sa.or_(Instrument.next_due_on.is_(None), Instrument.next_due_on >= today),
-        )
-        overdue = sa.and_(Instrument.failed_on.is_(None), Instrument.next_due_on < today)
+        valid = instrument_state.in_force_clause(today)
+        overdue = instrument_state.past_due_clause(today)
         if overdue_rule is not None and overdue_rule.window_months is not None:
             # The overdue fact starts the day after the due date, so it is in the window from one day earlier.
             since = window_start(today, overdue_rule.window_months) - timedelta(days=1)
@@ -160,7 +157,7 @@ def _state_counts(rules: RuleSet, today: date) -> list[sa.Select[Any]]:
                 sa.func.sum(sa.case((overdue, 1), else_=0)).label("n_overdue"),
             )
             .join(InstrumentType, Instrument.type_id == InstrumentType.id)
-            .where(Instrument.status != InstrumentStatus.RETIRED, InstrumentType.mode.in_(grades.MANDATORY_MODES))
+            .where(Instrument.status != InstrumentStatus.RETIRED, instrument_state.mandatory_clause())
             .group_by(Instrument.merchant_id)
             .subquery("mandatory")
         )

@@ -19,7 +19,8 @@ from flask import current_app
 from honestmeter import clock
 from honestmeter.commitments.models import Commitment, CommitmentStatus
 from honestmeter.extensions import db
-from honestmeter.instruments.models import Instrument, InstrumentStatus, InstrumentType, VerificationMode
+from honestmeter.instruments import state as instrument_state
+from honestmeter.instruments.models import Instrument, InstrumentStatus, InstrumentType
 from honestmeter.ledger import services as ledger
 from honestmeter.ledger.models import LedgerEntry
 from honestmeter.lists.models import ListKind
@@ -27,13 +28,12 @@ from honestmeter.lists.queries import listed_kinds_many
 from honestmeter.merchants.models import Merchant
 from honestmeter.ratings.models import CreditFact, GradeChange
 from honestmeter.ratings.rules import services as rule_tables
-from honestmeter.ratings.scoring import Fact, Grade, RuleSet, grade
+from honestmeter.ratings.scoring import Fact, Grade, RuleCode, RuleSet, grade
 from honestmeter.tables import N_
 
 RECORD_TYPE = "credit_grade"
 # Commitments that cover a day: an early renewal leaves the old one RENEWED but still in force until it ends.
 COVERING = (CommitmentStatus.ACTIVE, CommitmentStatus.RENEWED)
-MANDATORY_MODES = (VerificationMode.V, VerificationMode.PV)  # InstrumentType.mandatory
 IN_CHUNK = 1000  # ids per IN (...) list: far below SQLite's and PostgreSQL's bound-parameter limits
 
 
@@ -75,7 +75,7 @@ def state_facts_many(merchant_ids: Sequence[int], today: date) -> dict[int, list
             if merchant_id not in seen:
                 seen.add(merchant_id)
                 found[merchant_id].append(
-                    Fact("commitment_valid", valid_from, valid_until + one_day, f"commitment/{commitment_id}")
+                    Fact(RuleCode.COMMITMENT_VALID, valid_from, valid_until + one_day, f"commitment/{commitment_id}")
                 )
         rows = db.session.execute(
             sa.select(
@@ -89,7 +89,7 @@ def state_facts_many(merchant_ids: Sequence[int], today: date) -> dict[int, list
             .where(
                 Instrument.merchant_id.in_(ids),
                 Instrument.status != InstrumentStatus.RETIRED,
-                InstrumentType.mode.in_(MANDATORY_MODES),
+                instrument_state.mandatory_clause(),
             )
             .order_by(Instrument.merchant_id, Instrument.id)
         ).tuples()
@@ -100,27 +100,19 @@ def state_facts_many(merchant_ids: Sequence[int], today: date) -> dict[int, list
             facts = found[merchant_id]
             all_valid = True
             for instrument_id, next_due_on, last_verified_on, failed_on in mine:
-                if failed_on is None and next_due_on is not None and next_due_on < today:  # is_overdue
-                    facts.append(Fact("instrument_overdue", next_due_on + one_day, None, f"instrument/{instrument_id}"))
-                if all_valid and not is_valid(next_due_on, last_verified_on, failed_on, today):
+                if next_due_on is not None and instrument_state.past_due(next_due_on, failed_on, today):
+                    ref = f"instrument/{instrument_id}"
+                    facts.append(Fact(RuleCode.INSTRUMENT_OVERDUE, next_due_on + one_day, None, ref))
+                if all_valid and not instrument_state.in_force(next_due_on, last_verified_on, failed_on, today):
                     all_valid = False
             if all_valid:
                 refs = ",".join(str(m[0]) for m in mine)
-                facts.append(Fact("instruments_all_valid", today, None, f"instrument/{refs}"))
+                facts.append(Fact(RuleCode.INSTRUMENTS_ALL_VALID, today, None, f"instrument/{refs}"))
     return found
 
 
 def state_facts(merchant_id: int, today: date) -> list[Fact]:
     return state_facts_many([merchant_id], today)[merchant_id]
-
-
-def is_valid(next_due_on: date | None, last_verified_on: date | None, failed_on: date | None, today: date) -> bool:
-    """A mandatory instrument within its verification (the states ok and due_soon of instruments.queries)."""
-    return failed_on is None and last_verified_on is not None and (next_due_on is None or next_due_on >= today)
-
-
-def is_overdue(next_due_on: date | None, failed_on: date | None, today: date) -> bool:
-    return failed_on is None and next_due_on is not None and next_due_on < today
 
 
 def stored_facts_many(merchant_ids: Sequence[int], today: date | None = None) -> dict[int, list[Fact]]:

@@ -67,12 +67,6 @@ def _filters() -> penalties.Filters:
 def _labels() -> dict[str, Any]:
     return {
         "kind_labels": penalties.KIND_LABELS,
-        "state_labels": {
-            "public": _("公示中"),
-            "expired": _("公示期满"),
-            "repaired": _("已信用修复"),
-            "unpublished": _("不公示（警告）"),
-        },
     }
 
 

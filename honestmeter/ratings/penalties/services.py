@@ -33,6 +33,7 @@ from honestmeter.errors import NotFound, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Task
 from honestmeter.instruments.cycle import add_months
+from honestmeter.labels import PENALTY_KIND as KIND_LABELS
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants import queries as merchant_queries
 from honestmeter.merchants import uscc as uscc_rules
@@ -41,19 +42,15 @@ from honestmeter.ratings.facts import services as facts
 from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import FactSource, Penalty, PenaltyKind
 from honestmeter.ratings.penalties import records as penalty_records
+from honestmeter.ratings.scoring import RuleCode
 from honestmeter.tables import N_
 
 RULES = {
-    PenaltyKind.WARNING: "penalty_warning",
-    PenaltyKind.LOW_FINE: "penalty_low_fine",
-    PenaltyKind.OTHER: "penalty_other",
+    PenaltyKind.WARNING: RuleCode.PENALTY_WARNING,
+    PenaltyKind.LOW_FINE: RuleCode.PENALTY_LOW_FINE,
+    PenaltyKind.OTHER: RuleCode.PENALTY_OTHER,
 }
 PUBLIC_MONTHS = {PenaltyKind.LOW_FINE: 3, PenaltyKind.OTHER: 36}  # Art. 13; a warning is never shown
-KIND_LABELS = {
-    PenaltyKind.WARNING: N_("警告（不公示）"),
-    PenaltyKind.LOW_FINE: N_("通报批评或较低数额罚款（公示3个月）"),
-    PenaltyKind.OTHER: N_("其他行政处罚（公示3年）"),
-}
 NATURAL_PERSON_PREFIX = "92"  # GB 32100: registration authority 9 (市场监管), category 2 (个体工商户)
 # Measures heavier than a warning, 通报批评 or a low fine (行政处罚法 Art. 9), as they are written in decisions.
 OTHER_MEASURES = (

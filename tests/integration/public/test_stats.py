@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from flask import Flask
 
-from honestmeter import clock
+from honestmeter import chinatime, clock
 from honestmeter.commitments import services as commitment_services
 from honestmeter.commitments.models import Commitment, CommitmentStatus
 from honestmeter.complaints.models import Complaint, ComplaintCategory, ComplaintStatus
@@ -25,7 +25,6 @@ from honestmeter.inspections.models import (
     TaskKind,
     TaskStatus,
 )
-from honestmeter.inspections.results import records as result_records
 from honestmeter.merchants.models import Merchant, MerchantStatus
 from honestmeter.public import stats, stats_charts
 from tests.factories import InspectorFactory, MerchantFactory, PlanFactory, TaskFactory, completed
@@ -54,7 +53,7 @@ def _frozen(_tmp_complaints_table: None) -> Iterator[None]:
 
 def china(day: date, hour: int = 12, minute: int = 0) -> datetime:
     """A moment given in Shanghai time, as the aware UTC datetime the database holds."""
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=stats.CHINA).astimezone(UTC)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=chinatime.CHINA).astimezone(UTC)
 
 
 def add_commitment(
@@ -123,7 +122,7 @@ def publish(
     extra = {"inspectors": inspectors} if inspectors else {}
     found = completed(codes, kind=kind, **extra, **task)
     found.status, found.published_at = TaskStatus.PUBLISHED, published_at
-    found.publish_deadline = deadline or (published_at.astimezone(stats.CHINA).date() + timedelta(days=20))
+    found.publish_deadline = deadline or (published_at.astimezone(chinatime.CHINA).date() + timedelta(days=20))
     db.session.flush()
     return found
 
@@ -158,7 +157,7 @@ def test_the_period_is_the_last_twelve_months_or_a_year_up_to_this_month() -> No
     this_year = stats.Period.of(2026, TODAY)
     assert this_year.labels[0] == "2026-01" and this_year.labels[-1] == "2026-11"
     assert stats.Period.of(2025, TODAY).labels == [f"2025-{m:02d}" for m in range(1, 13)]
-    assert result_records.china_midnight(date(2026, 1, 1)) == datetime(2025, 12, 31, 16, tzinfo=UTC)
+    assert chinatime.china_midnight(date(2026, 1, 1)) == datetime(2025, 12, 31, 16, tzinfo=UTC)
 
 
 # ---------------------------------------------------------------- commitments
