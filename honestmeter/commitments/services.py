@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from honestmeter import clock
 from honestmeter.auth import passwords
@@ -24,6 +23,7 @@ from honestmeter.instruments.cycle import add_months
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.models import Merchant, Sector
 from honestmeter.ratings.grades import services as grades
+from honestmeter.settings import settings
 
 # ---------------------------------------------------------------- texts
 
@@ -129,7 +129,7 @@ def history(merchant_id: int) -> list[Commitment]:
 
 
 def renewal_opens(commitment: Commitment) -> date:
-    return commitment.valid_until - timedelta(days=int(current_app.config["COMMITMENT_RENEW_DAYS"]))
+    return commitment.valid_until - timedelta(days=settings().COMMITMENT_RENEW_DAYS)
 
 
 def _check_signature(user: User, merchant: Merchant, signature: Signature) -> CommitmentTemplate:
@@ -165,7 +165,7 @@ def sign_commitment(user: User, signature: Signature) -> Commitment:
         if previous is not None and today < renewal_opens(previous):
             raise InvalidTransition(f"当前承诺有效期至 {previous.valid_until}，可于 {renewal_opens(previous)} 起续签")
         valid_from = max(today, previous.valid_until + timedelta(days=1)) if previous else today
-        months = int(current_app.config["COMMITMENT_VALID_MONTHS"])
+        months = settings().COMMITMENT_VALID_MONTHS
         commitment = Commitment(
             merchant_id=merchant.id,
             template=template,
@@ -235,7 +235,7 @@ def expire_commitments() -> int:
 
 def expiring_soon(days: int | None = None) -> list[Commitment]:
     """Active commitments whose last valid day is within `days` (the renewal window by default)."""
-    days = int(current_app.config["COMMITMENT_RENEW_DAYS"]) if days is None else days
+    days = settings().COMMITMENT_RENEW_DAYS if days is None else days
     today = clock.today()
     return list(
         db.session.scalars(

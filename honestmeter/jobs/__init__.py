@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from honestmeter.settings import settings
+
 if TYPE_CHECKING:  # the package is imported before its pure cores: no Flask at import time
     from flask import Flask
 
@@ -17,7 +19,7 @@ def init_app(app: Flask) -> None:
             id=HEARTBEAT_JOB,
             func="honestmeter.jobs.scheduler:heartbeat",
             trigger="interval",
-            trigger_args={"seconds": app.config["SCHEDULER_HEARTBEAT_SECONDS"]},
+            trigger_args={"seconds": settings(app).SCHEDULER_HEARTBEAT_SECONDS},
             description="调度器心跳",
             run_at_start=True,
         )

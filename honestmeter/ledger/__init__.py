@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from honestmeter.settings import settings
+
 if TYPE_CHECKING:  # the package is imported before its pure cores: no Flask at import time
     from flask import Flask
 
@@ -20,7 +22,7 @@ def init_app(app: Flask) -> None:
             id="ledger.anchor_pending",
             func="honestmeter.ledger.anchoring:anchor_pending",
             trigger="interval",
-            trigger_args={"seconds": app.config["LEDGER_ANCHOR_SECONDS"]},
+            trigger_args={"seconds": settings(app).LEDGER_ANCHOR_SECONDS},
             description="锚定新的签名树头",
             run_at_start=True,
         )

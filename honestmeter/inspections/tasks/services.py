@@ -30,7 +30,6 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from honestmeter import clock
@@ -60,6 +59,7 @@ from honestmeter.inspections.tasks.instrument_check import judge_instrument
 from honestmeter.instruments import queries as instrument_queries
 from honestmeter.instruments.models import Instrument
 from honestmeter.merchants.models import Merchant
+from honestmeter.settings import settings
 from honestmeter.tables import N_
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -567,11 +567,11 @@ def check_items_by_code(task: Task) -> list[CheckItem | None]:
 
 
 def photo_limit() -> int:
-    return int(current_app.config.get("EVIDENCE_MAX_BYTES", 8 * 1024 * 1024))
+    return settings().EVIDENCE_MAX_BYTES
 
 
 def _var_dir() -> Path:
-    return Path(current_app.config["VAR_DIR"])
+    return Path(settings().VAR_DIR)
 
 
 def add_photo(task_id: int, user: User, data: bytes, *, caption: str = "") -> EvidencePhoto:
@@ -675,7 +675,7 @@ def confirm_finding(task_id: int, user: User, revision: int) -> Task:
 def publish_within(task: Task) -> int:
     if task.plan is not None:
         return task.plan.publish_within_days
-    return int(current_app.config.get("PUBLISH_WORKING_DAYS", 20))
+    return settings().PUBLISH_WORKING_DAYS
 
 
 def _complete(task: Task) -> None:
@@ -774,7 +774,7 @@ def order_directed_task(
         merchant_id=merchant.id,
         inspector_ids=inspector_ids,
         item_codes=codes,
-        authority=str(current_app.config.get("AUTHORITY_NAME") or ""),
+        authority=settings().AUTHORITY_NAME,
         reason=reason[:500],
         due_date=due_date,
         created_by=by,
