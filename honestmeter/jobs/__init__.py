@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from honestmeter.settings import settings
-
 if TYPE_CHECKING:  # the package is imported before its pure cores: no Flask at import time
     from flask import Flask
 
@@ -13,6 +11,7 @@ if TYPE_CHECKING:  # the package is imported before its pure cores: no Flask at 
 def init_app(app: Flask) -> None:
     from honestmeter.jobs.queries import HEARTBEAT_JOB
     from honestmeter.jobs.registry import JobSpec, register
+    from honestmeter.settings import settings
 
     register(
         JobSpec(

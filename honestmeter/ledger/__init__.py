@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from honestmeter.settings import settings
-
 if TYPE_CHECKING:  # the package is imported before its pure cores: no Flask at import time
     from flask import Flask
 
@@ -14,6 +12,7 @@ def init_app(app: Flask) -> None:
     from honestmeter.jobs.registry import JobSpec, register
     from honestmeter.ledger import cli
     from honestmeter.ledger.routes import bp
+    from honestmeter.settings import settings
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.ledger)
