@@ -26,13 +26,13 @@ from honestmeter.storage import StorageFull
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
-MIGRATIONS_DIR = REPO_DIR / "migrations"
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         "honestmeter",
-        template_folder=str(REPO_DIR / "templates"),
+        template_folder=str(PACKAGE_DIR / "templates"),
         static_folder=str(PACKAGE_DIR / "static"),
     )
     app.config.from_mapping(Config.from_env(os.environ).as_mapping())
