@@ -65,7 +65,7 @@ test: install-dev lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check honestmeter tests migrations
+	$(BIN)/ruff check honestmeter tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/mypy --strict --follow-imports=silent $(PURE_CORES)
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from faker import Faker
 from flask_migrate import upgrade
 
-from honestmeter import create_app
+from honestmeter.app import create_app
 from honestmeter.config import normalize_database_url
 from honestmeter.demo import inspections as campaigns
 from honestmeter.demo import seed as demo

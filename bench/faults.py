@@ -63,8 +63,8 @@ from flask_migrate import upgrade
 from web3 import Web3
 from web3.eth import Eth
 
-from honestmeter import attachments, create_app, storage
-from honestmeter.app import REPO_DIR
+from honestmeter import attachments, storage
+from honestmeter.app import REPO_DIR, create_app
 from honestmeter.complaints import services as complaints
 from honestmeter.complaints.models import Complaint
 from honestmeter.errors import ValidationFailed

@@ -44,7 +44,8 @@ from figures import report, section, summary
 from flask import Flask
 from flask_migrate import upgrade
 
-from honestmeter import clock, create_app
+from honestmeter import clock
+from honestmeter.app import create_app
 from honestmeter.commitments import services as commitment_services
 from honestmeter.config import normalize_database_url
 from honestmeter.extensions import db

@@ -35,8 +35,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from pymerkle import InmemoryTree
 
-from honestmeter import create_app
-from honestmeter.app import REPO_DIR
+from honestmeter.app import REPO_DIR, create_app
 from honestmeter.config import normalize_database_url
 from honestmeter.extensions import db
 from honestmeter.ledger import canonical, merkle, services

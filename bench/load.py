@@ -103,7 +103,7 @@ import sqlalchemy as sa
 from figures import report, section, summary
 from flask import Flask
 
-from honestmeter import create_app
+from honestmeter.app import create_app
 from honestmeter.config import normalize_database_url
 from honestmeter.extensions import db
 from honestmeter.ledger import anchoring

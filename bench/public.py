@@ -73,7 +73,7 @@ import sqlalchemy as sa
 from figures import report, section, summary
 from flask import Flask
 
-from honestmeter import create_app
+from honestmeter.app import create_app
 from honestmeter.commitments import services as commitment_services
 from honestmeter.config import normalize_database_url
 from honestmeter.extensions import db

@@ -1,5 +1,5 @@
-"""honestmeter — 诚信计量信用监管平台."""
+"""honestmeter — 诚信计量信用监管平台.
 
-from honestmeter.app import create_app
-
-__all__ = ["create_app"]
+Imports nothing, so that importing a pure core (``honestmeter.ledger.merkle``) loads no Flask: the app factory is
+``honestmeter.app.create_app``.
+"""

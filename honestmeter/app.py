@@ -18,7 +18,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from honestmeter import security
+from honestmeter import security, settings
 from honestmeter.config import Config, load_secret_key
 from honestmeter.errors import DomainError
 from honestmeter.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -26,18 +26,19 @@ from honestmeter.storage import StorageFull
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
-MIGRATIONS_DIR = REPO_DIR / "migrations"
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         "honestmeter",
-        template_folder=str(REPO_DIR / "templates"),
+        template_folder=str(PACKAGE_DIR / "templates"),
         static_folder=str(PACKAGE_DIR / "static"),
     )
     app.config.from_mapping(Config.from_env(os.environ).as_mapping())
     if overrides:
         app.config.update(overrides)
+    settings.init_app(app)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = load_secret_key(Path(app.config["VAR_DIR"]))
     _ensure_sqlite_dir(app.config["SQLALCHEMY_DATABASE_URI"])

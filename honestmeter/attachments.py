@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
-from flask import Response, abort, current_app, request, send_file
+from flask import Response, abort, request, send_file
 
 from honestmeter.errors import NotFound, ValidationFailed
 from honestmeter.instruments import scans
+from honestmeter.settings import settings
 from honestmeter.tables import N_
 
 
@@ -60,11 +61,11 @@ def download(files: Iterable[dict[str, Any]] | None, sha256: str) -> Response:
 
 def limit() -> int:
     """The most bytes one file may have (routes read one byte more, so an oversized file is seen, not cut)."""
-    return int(current_app.config.get("CERTIFICATE_SCAN_MAX_BYTES", scans.DEFAULT_MAX_BYTES))
+    return settings().CERTIFICATE_SCAN_MAX_BYTES
 
 
 def var_dir() -> Path:
-    return Path(current_app.config["VAR_DIR"])
+    return Path(settings().VAR_DIR)
 
 
 def check_all(uploads: Sequence[Upload], *, max_files: int, missing: str) -> list[scans.Scan]:

@@ -13,13 +13,14 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from honestmeter.app import create_app
 from honestmeter.ops import logs
+from honestmeter.settings import settings
 
 log = logging.getLogger("honestmeter")
 
 
 def _start_chain() -> None:
     """Embedded default: start the supervised local chain node now rather than at the first anchor."""
-    if current_app.config["LEDGER_CHAIN"] != "embedded":
+    if settings().LEDGER_CHAIN != "embedded":
         return
     from honestmeter.ledger import anchoring
     from honestmeter.ledger.chain import ChainError
@@ -189,8 +190,8 @@ def demo_data(count: int, seed: int, if_empty: bool) -> None:
         except ChainError as err:
             click.echo(f"ledger: not anchored yet ({err}); the scheduler retries", err=True)
 
-    summary.update(campaigns.generate(seed=seed, authority=current_app.config["AUTHORITY_NAME"], anchor=anchor))
-    summary.update(credit.generate(seed=seed, authority=current_app.config["AUTHORITY_NAME"]))
+    summary.update(campaigns.generate(seed=seed, authority=settings().AUTHORITY_NAME, anchor=anchor))
+    summary.update(credit.generate(seed=seed, authority=settings().AUTHORITY_NAME))
     summary.update(reply_demo.generate(seed=seed))  # after the campaigns: it replies to published results
     summary.update(complaints.generate(seed=seed))
     for key, value in summary.items():

@@ -100,6 +100,10 @@ class Config:
     PUBLISH_WORKING_DAYS: int = 20  # results are published within this many working days of completion
     PUBLISH_WARN_WORKING_DAYS: int = 5  # warn this many working days before a publication deadline
     EVIDENCE_MAX_BYTES: int = 8 * 1024 * 1024  # one evidence photo
+    # Upload limits (bytes) of a certificate scan and an instrument import (web uploads; the CLI reads any size);
+    # Flask's MAX_CONTENT_LENGTH still caps any request.
+    CERTIFICATE_SCAN_MAX_BYTES: int = 5 * 1024 * 1024
+    INSTRUMENT_IMPORT_MAX_BYTES: int = 5 * 1024 * 1024
     # Credit grading and lists (DESIGN §6, domain.md §4). The enterprise risk class is internal; this metrology
     # grade is public by default.
     GRADES_PUBLIC: bool = True
@@ -119,6 +123,8 @@ class Config:
     PUBLIC_PAGE_CACHE_SIZE: int | None = None
     PUBLIC_PAGE_CACHE_SECONDS: int = 300  # and how long one is kept at most
     PUBLIC_PAGE_CACHE_FRESHNESS: float = 1.0  # how old this process's idea of the ledger size may be (seconds)
+    # How long the transparency figures are kept per process (public/stats.py); None: 300, or 0 when testing.
+    TRANSPARENCY_CACHE_SECONDS: int | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = field(default_factory=lambda: {"pool_pre_ping": True})
     TESTING: bool = False
     WTF_CSRF_ENABLED: bool = True

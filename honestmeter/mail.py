@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
 
-from flask import current_app
+from honestmeter.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -58,15 +58,15 @@ _logging_mailer = LoggingMailer()
 
 
 def mailer() -> Mailer:
-    config = current_app.config
-    if config.get("MAIL_SMTP_HOST"):
+    config = settings()
+    if config.MAIL_SMTP_HOST:
         return SmtpMailer(
-            config["MAIL_SMTP_HOST"],
-            int(config["MAIL_SMTP_PORT"]),
-            config["MAIL_FROM"],
-            config.get("MAIL_SMTP_USER") or None,
-            config.get("MAIL_SMTP_PASSWORD") or None,
-            bool(config.get("MAIL_SMTP_STARTTLS")),
+            config.MAIL_SMTP_HOST,
+            config.MAIL_SMTP_PORT,
+            config.MAIL_FROM,
+            config.MAIL_SMTP_USER or None,
+            config.MAIL_SMTP_PASSWORD or None,
+            config.MAIL_SMTP_STARTTLS,
         )
     return _logging_mailer
 

@@ -23,7 +23,7 @@ from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
-from honestmeter import create_app
+from honestmeter.app import create_app
 from honestmeter.config import normalize_database_url
 from honestmeter.extensions import db, limiter
 from honestmeter.ledger.anvil import AnvilNode, find_anvil

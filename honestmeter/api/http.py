@@ -19,11 +19,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, request, url_for
+from flask import Flask, Response, abort, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from honestmeter import tables
 from honestmeter.extensions import limiter
+from honestmeter.settings import settings
 
 PREFIX = "/api/v1/"
 CACHE_CONTROL = "public, max-age=60"
@@ -33,7 +34,7 @@ _LIMITED = "_api_rate_limited"
 
 
 def api_limit() -> str:
-    return str(current_app.config["API_RATE_LIMIT"])
+    return settings().API_RATE_LIMIT
 
 
 def is_api(path: str) -> bool:

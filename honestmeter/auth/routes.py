@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -20,13 +20,14 @@ from honestmeter.security import (
     redirect_home,
     safe_next,
 )
+from honestmeter.settings import settings
 from honestmeter.web import show_error
 
 bp = Blueprint("auth", __name__)
 
 
 def _login_limit() -> str:
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
+    return settings().LOGIN_RATE_LIMIT
 
 
 @bp.route("/login", methods=["GET", "POST"])

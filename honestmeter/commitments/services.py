@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from honestmeter import clock, events
 from honestmeter.auth import passwords
@@ -23,6 +22,7 @@ from honestmeter.extensions import db
 from honestmeter.instruments.cycle import add_months
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.models import Merchant, Sector
+from honestmeter.settings import settings
 
 # ---------------------------------------------------------------- texts
 
@@ -131,7 +131,7 @@ def history(merchant_id: int) -> list[Commitment]:
 
 
 def _renew_days() -> int:
-    return int(current_app.config["COMMITMENT_RENEW_DAYS"])
+    return settings().COMMITMENT_RENEW_DAYS
 
 
 def renewal_opens(commitment: Commitment) -> date:
@@ -190,7 +190,7 @@ def sign_commitment(user: User, signature: Signature) -> Commitment:
         if previous is not None and not renewal_open(previous, today):
             raise InvalidTransition(f"当前承诺有效期至 {previous.valid_until}，可于 {renewal_opens(previous)} 起续签")
         valid_from = max(today, previous.valid_until + timedelta(days=1)) if previous else today
-        months = int(current_app.config["COMMITMENT_VALID_MONTHS"])
+        months = settings().COMMITMENT_VALID_MONTHS
         commitment = Commitment(
             merchant_id=merchant.id,
             template=template,

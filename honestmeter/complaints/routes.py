@@ -35,6 +35,7 @@ from honestmeter.inspections.tasks import services as tasks
 from honestmeter.instruments import scans
 from honestmeter.merchants.queries import find_by_uscc
 from honestmeter.security import admin_required, inspector_required, public
+from honestmeter.settings import settings
 from honestmeter.web import choices, paginate, show_error
 
 bp = Blueprint("complaints", __name__)
@@ -43,11 +44,11 @@ CODE_KEY = "complaint_code"
 
 
 def complaint_limit() -> str:
-    return str(current_app.config["COMPLAINT_RATE_LIMIT"])
+    return settings().COMPLAINT_RATE_LIMIT
 
 
 def tracking_limit() -> str:
-    return str(current_app.config["TRACKING_RATE_LIMIT"])
+    return settings().TRACKING_RATE_LIMIT
 
 
 def _labels() -> dict[str, Any]:

@@ -24,7 +24,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from honestmeter import attachments, clock, events, tables
 from honestmeter.auth.models import Role, User
@@ -40,6 +39,7 @@ from honestmeter.labels import COMPLAINT_CATEGORY as CATEGORY_LABELS
 from honestmeter.labels import COMPLAINT_STATUS as STATUS_LABELS
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.queries import find_by_uscc
+from honestmeter.settings import settings
 from honestmeter.tables import N_
 
 CODE_PREFIX = "TS"
@@ -384,7 +384,7 @@ def decide(complaint_id: int, *, substantiated: bool, reasons: str, by: User) ->
         complaint.decision_reasons = reasons
         complaint.decided_at = clock.utcnow()
         complaint.decided_by_id = by.id
-        complaint.authority = str(current_app.config.get("AUTHORITY_NAME") or "")
+        complaint.authority = settings().AUTHORITY_NAME
         db.session.flush()
         if substantiated and complaint.merchant_id is not None:
             ref = f"{RECORD_TYPE}/{complaint.id}"
@@ -398,7 +398,7 @@ def decide(complaint_id: int, *, substantiated: bool, reasons: str, by: User) ->
 
 
 def reward_max() -> Decimal:
-    return Decimal(int(current_app.config.get("REPORT_REWARD_MAX", 0) or 0))
+    return Decimal(settings().REPORT_REWARD_MAX)
 
 
 def reward_eligible(complaint: Complaint) -> bool:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the package is imported before its pure cores: no Flask at import time
+    from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from honestmeter.instruments import cli, importing, records, scans
+    from honestmeter.instruments import cli, records
     from honestmeter.instruments.routes import bp
     from honestmeter.ledger.services import register_projection
 
-    # Upload limits (bytes); Flask's MAX_CONTENT_LENGTH still caps any request.
-    app.config.setdefault("CERTIFICATE_SCAN_MAX_BYTES", scans.DEFAULT_MAX_BYTES)
-    app.config.setdefault("INSTRUMENT_IMPORT_MAX_BYTES", importing.DEFAULT_MAX_BYTES)
     app.register_blueprint(bp)
     app.cli.add_command(cli.import_group)
     register_projection(app, records.RECORD_TYPE, records.projection)

@@ -16,9 +16,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from honestmeter.config import Config
 from honestmeter.tables import N_, Cell, Progress, Unreadable, read_table
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # web uploads; the CLI reads any size
+DEFAULT_MAX_BYTES = Config.INSTRUMENT_IMPORT_MAX_BYTES  # web uploads; the CLI reads any size
 MAX_ERRORS = 200  # errors kept for the report; the total is still counted
 
 

@@ -12,10 +12,11 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from honestmeter.config import Config
 from honestmeter.storage import write_once
 from honestmeter.tables import N_
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_MAX_BYTES = Config.CERTIFICATE_SCAN_MAX_BYTES
 SCAN_DIR = PurePath("uploads", "certificates")
 
 # Magic bytes of the types a certificate scan may be: PDF, JPEG, PNG.

@@ -13,7 +13,6 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 
 from honestmeter import clock, events
 from honestmeter.attachments import Upload
@@ -32,6 +31,7 @@ from honestmeter.instruments.models import (
     VerificationResult,
 )
 from honestmeter.ledger import services as ledger
+from honestmeter.settings import settings
 
 
 @dataclass(frozen=True)
@@ -249,11 +249,11 @@ class VerificationFacts:
 
 
 def scan_limit() -> int:
-    return int(current_app.config.get("CERTIFICATE_SCAN_MAX_BYTES", scans.DEFAULT_MAX_BYTES))
+    return settings().CERTIFICATE_SCAN_MAX_BYTES
 
 
 def _var_dir() -> Path:
-    return Path(current_app.config["VAR_DIR"])
+    return Path(settings().VAR_DIR)
 
 
 def _apply(instrument: Instrument, facts: VerificationFacts) -> None:
@@ -371,7 +371,7 @@ def any_scan(instrument_id: int, verification_id: int) -> ScanFile:
 
 
 def import_limit() -> int:
-    return int(current_app.config.get("INSTRUMENT_IMPORT_MAX_BYTES", importing.DEFAULT_MAX_BYTES))
+    return settings().INSTRUMENT_IMPORT_MAX_BYTES
 
 
 @dataclass

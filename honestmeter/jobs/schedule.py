@@ -6,21 +6,19 @@ Domains expose plain functions and never import `honestmeter.jobs`; the schedule
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from honestmeter.jobs.queries import HEARTBEAT_JOB
 from honestmeter.jobs.registry import JobSpec
+from honestmeter.settings import Settings
 
 
-def periodic_jobs(config: Mapping[str, Any]) -> list[JobSpec]:
-    """The jobs of an app with this configuration (some intervals are settings)."""
+def periodic_jobs(config: Settings) -> list[JobSpec]:
+    """The jobs of an app with these settings (some intervals are settings)."""
     return [
         JobSpec(
             id=HEARTBEAT_JOB,
             func="honestmeter.jobs.scheduler:heartbeat",
             trigger="interval",
-            trigger_args={"seconds": config["SCHEDULER_HEARTBEAT_SECONDS"]},
+            trigger_args={"seconds": config.SCHEDULER_HEARTBEAT_SECONDS},
             description="调度器心跳",
             run_at_start=True,
         ),
@@ -28,7 +26,7 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[JobSpec]:
             id="ledger.anchor_pending",
             func="honestmeter.ledger.anchoring:anchor_pending",
             trigger="interval",
-            trigger_args={"seconds": config["LEDGER_ANCHOR_SECONDS"]},
+            trigger_args={"seconds": config.LEDGER_ANCHOR_SECONDS},
             description="锚定新的签名树头",
             run_at_start=True,
         ),

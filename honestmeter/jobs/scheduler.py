@@ -27,6 +27,7 @@ from honestmeter import clock
 from honestmeter.extensions import db
 from honestmeter.jobs import leadership, registry
 from honestmeter.jobs.models import JobRun
+from honestmeter.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def close_interrupted_runs(*, before: datetime) -> int:
 
 def build(app: Flask, *, blocking: bool) -> BaseScheduler:
     with app.app_context():
-        lock = leadership.for_database(db.engine, Path(app.config["VAR_DIR"]))
+        lock = leadership.for_database(db.engine, Path(settings(app).VAR_DIR))
     scheduler: BaseScheduler = (
         BlockingScheduler(timezone="Asia/Shanghai")
         if blocking

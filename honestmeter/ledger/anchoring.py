@@ -22,6 +22,7 @@ from honestmeter.ledger import services
 from honestmeter.ledger.anvil import AnvilNode, find_anvil, wait_saved
 from honestmeter.ledger.chain import AnchorClient, ChainError, ChainUnavailable, Web3AnchorClient
 from honestmeter.ledger.models import CHAIN_STATE_ID, LedgerAnchor, LedgerChain
+from honestmeter.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def _port_open(url: str) -> bool:
 
 
 def embedded_url() -> str:
-    return f"http://127.0.0.1:{current_app.config['LEDGER_ANVIL_PORT']}"
+    return f"http://127.0.0.1:{settings().LEDGER_ANVIL_PORT}"
 
 
 def start_embedded_chain() -> str:
@@ -69,8 +70,8 @@ def start_embedded_chain() -> str:
     if _anvil is None:
         _anvil = AnvilNode(
             binary,
-            Path(current_app.config["VAR_DIR"]) / "chain",
-            port=int(current_app.config["LEDGER_ANVIL_PORT"]),
+            Path(settings().VAR_DIR) / "chain",
+            port=settings().LEDGER_ANVIL_PORT,
         )
         atexit.register(_anvil.stop)
     _anvil.ensure_running()
@@ -80,7 +81,7 @@ def start_embedded_chain() -> str:
 def client() -> AnchorClient:
     """The chain named by LEDGER_CHAIN: embedded (supervised anvil), http(s)://… or eth-tester."""
     global _tester  # noqa: PLW0603 — the in-process test chain lives as long as the process
-    chain = str(current_app.config["LEDGER_CHAIN"])
+    chain = settings().LEDGER_CHAIN
     if chain == "eth-tester":
         if _tester is None:
             _tester = Web3AnchorClient.eth_tester()
@@ -88,7 +89,7 @@ def client() -> AnchorClient:
     if chain == "embedded":
         return Web3AnchorClient.connect(start_embedded_chain())
     if chain.startswith(("http://", "https://")):
-        return Web3AnchorClient.connect(chain, private_key=current_app.config.get("LEDGER_PRIVATE_KEY") or None)
+        return Web3AnchorClient.connect(chain, private_key=settings().LEDGER_PRIVATE_KEY or None)
     raise ChainError(f"unknown LEDGER_CHAIN {chain!r}: use embedded, http(s)://… or eth-tester")
 
 
@@ -147,9 +148,9 @@ def _wait_until_durable(block_number: int) -> None:
     chain alarm, and anchoring stops). So record it only once saved; if the dump does not come, this run
     fails, and the next one re-sends the same root (a no-op on the contract) and records it then. Nodes
     behind LEDGER_CHAIN=http… persist every block themselves."""
-    if current_app.config["LEDGER_CHAIN"] != "embedded":
+    if settings().LEDGER_CHAIN != "embedded":
         return
-    state_file = Path(current_app.config["VAR_DIR"]) / "chain" / "state.json"
+    state_file = Path(settings().VAR_DIR) / "chain" / "state.json"
     if not wait_saved(state_file, block_number):
         raise ChainUnavailable(f"the embedded chain node has not saved block {block_number} to {state_file}")
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from flask import current_app
-
 from honestmeter.config import write_secret_once
 from honestmeter.ledger import checkpoint
+from honestmeter.settings import settings
 
 
 def _key_file() -> Path:
-    return Path(current_app.config["VAR_DIR"]) / "ledger" / "log_key"
+    return Path(settings().VAR_DIR) / "ledger" / "log_key"
 
 
 def signing_seed() -> bytes:
     """The 32-byte Ed25519 seed. Kept out of the database so a database dump cannot forge checkpoints."""
-    configured = current_app.config.get("LEDGER_SIGNING_KEY")
+    configured = settings().LEDGER_SIGNING_KEY
     if configured:
         return base64.b64decode(configured)
     path = _key_file()
@@ -27,7 +26,7 @@ def signing_seed() -> bytes:
 
 
 def origin() -> str:
-    return str(current_app.config["LEDGER_ORIGIN"])
+    return settings().LEDGER_ORIGIN
 
 
 def verifier_key() -> str:

@@ -65,7 +65,7 @@ def _entry(entry_id: int) -> ListEntry:
 
 def _certificate(entry: ListEntry) -> Any:
     try:
-        notice = notices.model_unit_notice(entry)
+        notice = notices.model_unit_notice(entry, request.url_root)
     except NotFound:
         abort(404)
     return send_pdf(notice, f"model-unit-{entry.merchant.uscc}-{entry.id}.pdf")

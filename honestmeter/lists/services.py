@@ -17,10 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from honestmeter import attachments, clock, events, tables
 from honestmeter.auth.models import User
@@ -39,6 +37,7 @@ from honestmeter.lists.models import EntryStatus, ListEntry, ListKind, RemovalKi
 from honestmeter.merchants import queries as merchant_queries
 from honestmeter.merchants import uscc as uscc_rules
 from honestmeter.merchants.models import Merchant, MerchantStatus
+from honestmeter.settings import settings
 from honestmeter.tables import N_
 
 ABNORMAL_UNREACHABLE = "通过登记的住所（经营场所）无法联系"
@@ -67,12 +66,8 @@ REMOVALS = {
 }
 
 
-def _config(name: str) -> Any:
-    return current_app.config[name]
-
-
 def authority_name() -> str:
-    return str(_config("AUTHORITY_NAME"))
+    return settings().AUTHORITY_NAME
 
 
 # ---------------------------------------------------------------- reading
@@ -227,17 +222,17 @@ def repair_eligible_on(entry: ListEntry) -> date | None:
     (domain.md §4.1). None when repair does not apply: other lists, or not listed."""
     if entry.kind != ListKind.SERIOUS or entry.status != EntryStatus.LISTED or entry.listed_on is None:
         return None
-    return add_months(entry.listed_on, int(_config("SERIOUS_LIST_REPAIR_MONTHS")))
+    return add_months(entry.listed_on, settings().SERIOUS_LIST_REPAIR_MONTHS)
 
 
 def model_unit_valid_until(listed_on: date) -> date:
     """The last day of a title granted from `listed_on`: MODEL_UNIT_VALID_MONTHS later, less one day."""
-    return add_months(listed_on, int(_config("MODEL_UNIT_VALID_MONTHS"))) - timedelta(days=1)
+    return add_months(listed_on, settings().MODEL_UNIT_VALID_MONTHS) - timedelta(days=1)
 
 
 def serious_removal_day(listed_on: date) -> date:
     """The day a 严重违法失信名单 listing is removed automatically: SERIOUS_LIST_YEARS after listing."""
-    return add_months(listed_on, 12 * int(_config("SERIOUS_LIST_YEARS")))
+    return add_months(listed_on, 12 * settings().SERIOUS_LIST_YEARS)
 
 
 # ---------------------------------------------------------------- the regulator's list and export

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,6 +20,7 @@ from honestmeter.merchants.forms import (
 )
 from honestmeter.merchants.models import MerchantStatus
 from honestmeter.security import admin_required, merchant_required, public
+from honestmeter.settings import settings
 from honestmeter.web import choices, grouped_choices, paginate, show_error
 
 bp = Blueprint("merchants", __name__)
@@ -59,7 +60,7 @@ def register() -> Any:
                 username=form.username.data or "",
                 password=form.password.data or "",
                 display_name=form.display_name.data or "",
-                auto_approve=current_app.config["AUTO_APPROVE_MERCHANTS"],
+                auto_approve=settings().AUTO_APPROVE_MERCHANTS,
             )
         except DomainError as err:
             show_error(form, err)

@@ -1,11 +1,11 @@
 """Notice documents: typed builders that turn the facts a notice reports into PDF bytes through a `PdfRenderer`.
 
 The builders validate and normalise (dates to China Standard Time, grades, statuses, URLs, hashes); the templates
-under templates/notices/pdf/ own every word and format of the documents. Every PDF shows the leaf hash of the ledger
-record it reports and a QR that opens `<verify_base_url>/verify?leaf=<leaf_hash>`; the caller then records a
-"notice issued" fact carrying `pdf_sha256(pdf)` (DESIGN §4.1, §7). Rendering the same inputs again gives the same
-bytes (the PDF's creation date comes from the inputs, never from the clock), so a job can re-render from stored
-data idempotently.
+under honestmeter/templates/notices/pdf/ own every word and format of the documents. Every PDF shows the leaf hash
+of the ledger record it reports and a QR that opens `<verify_base_url>/verify?leaf=<leaf_hash>`; the caller then
+records a "notice issued" fact carrying `pdf_sha256(pdf)` (DESIGN §4.1, §7). Rendering the same inputs again gives
+the same bytes (the PDF's creation date comes from the inputs, never from the clock), so a job can re-render from
+stored data idempotently.
 
 Template context, as the builders pass it:
 

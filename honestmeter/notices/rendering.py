@@ -1,10 +1,10 @@
 """The PDF rendering port (DESIGN §7): Jinja HTML templates → PDF bytes, offline, with embedded CJK fonts.
 
-`PdfRenderer` is the port services depend on; `WeasyPrintRenderer` is the real implementation. It needs no Flask
-app or request (jobs and the CLI render too), keeps its own Jinja environment over the repo-level
-`templates/notices/pdf/`, and never reaches the network: its URL fetcher serves `data:` URIs and files inside the
-template directory (and the font cache) only, and stops the render with `ExternalResourceRefused` for anything
-else. An isolated government network has no outside, and a PDF that depends on one is not reproducible.
+`PdfRenderer` is the port services depend on; `WeasyPrintRenderer` is the real implementation. It needs no Flask app
+or request (jobs and the CLI render too), keeps its own Jinja environment over `honestmeter/templates/notices/pdf/`
+(shipped in the wheel), and never reaches the network: its URL fetcher serves `data:` URIs and files inside the
+template directory (and the font cache) only, and stops the render with `ExternalResourceRefused` for anything else.
+An isolated government network has no outside, and a PDF that depends on one is not reproducible.
 
 Fonts come from fontconfig (Debian `fonts-noto-cjk`); see `fonts.py` for the working-set subsets that keep a
 render fast. The renderer refuses to start when a CJK face the stylesheet names is missing, because the
@@ -52,7 +52,7 @@ __all__ = [
     "default_renderer",
 ]
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "notices" / "pdf"
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates" / "notices" / "pdf"
 STYLESHEETS: tuple[str, ...] = ("notices.css",)
 
 

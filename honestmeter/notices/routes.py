@@ -32,11 +32,11 @@ def commitment_pdf(uscc: str) -> Any:
     merchant = find_by_uscc(uscc)
     if merchant is None:
         abort(404)
-    return send_pdf(services.commitment_notice(merchant), f"commitment-{merchant.uscc}.pdf")
+    return send_pdf(services.commitment_notice(merchant, request.url_root), f"commitment-{merchant.uscc}.pdf")
 
 
 @bp.route("/portal/sticker.pdf")
 @merchant_required
 def sticker_pdf() -> Any:
     merchant = current_user.merchant
-    return send_pdf(services.sticker_notice(merchant), f"sticker-{merchant.uscc}.pdf")
+    return send_pdf(services.sticker_notice(merchant, request.url_root), f"sticker-{merchant.uscc}.pdf")

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
 from sqlalchemy.exc import IntegrityError
 
 from honestmeter import clock
@@ -35,6 +34,7 @@ from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
 from honestmeter.merchants.models import Merchant
 from honestmeter.notices import documents
 from honestmeter.notices.models import Notice
+from honestmeter.settings import settings
 from honestmeter.storage import write_once
 
 if TYPE_CHECKING:
@@ -52,26 +52,22 @@ def default_renderer() -> WeasyPrintRenderer:
 NOTICE_TYPE = "notice"
 
 
-def base_url() -> str:
-    """Where printed QR codes point: PUBLIC_BASE_URL, else the address this request came to."""
-    configured = str(current_app.config.get("PUBLIC_BASE_URL") or "")
-    if configured:
-        return configured.rstrip("/")
-    if has_request_context():
-        return request.url_root.rstrip("/")
-    return "http://127.0.0.1:5000"
+def base_url(request_root: str | None = None) -> str:
+    """Where printed QR codes point: PUBLIC_BASE_URL, else the address the request came to (`request_root`, passed
+    in by routes as `request.url_root`), else the loopback address `serve` listens on by default."""
+    return (settings().PUBLIC_BASE_URL or request_root or "http://127.0.0.1:5000").rstrip("/")
 
 
 def _store(data: bytes, digest: str) -> Path:
     """Keep the PDF under var/notices/ (whole or not at all; StorageFull when the disk is full)."""
-    path = Path(current_app.config["VAR_DIR"]) / "notices" / digest[:2] / f"{digest}.pdf"
+    path = Path(settings().VAR_DIR) / "notices" / digest[:2] / f"{digest}.pdf"
     write_once(path, data)
     return path
 
 
 def path_of(notice: Notice) -> Path:
     digest = notice.sha256.hex()
-    return Path(current_app.config["VAR_DIR"]) / "notices" / digest[:2] / f"{digest}.pdf"
+    return Path(settings().VAR_DIR) / "notices" / digest[:2] / f"{digest}.pdf"
 
 
 def issue(
@@ -159,7 +155,7 @@ def issue_job(job: Job, data: bytes | None = None) -> Notice:
     )
 
 
-def commitment_job(merchant: Merchant) -> Job:
+def commitment_job(merchant: Merchant, request_root: str | None = None) -> Job:
     """诚信计量承诺书 of the merchant's current commitment."""
     commitment = commitment_services.current_commitment(merchant.id)
     if commitment is None:
@@ -187,12 +183,12 @@ def commitment_job(merchant: Merchant) -> Job:
             "text_sha256": commitment.text_sha256,
         },
         "leaf_hash": record.leaf_hash.hex(),
-        "verify_base_url": base_url(),
+        "verify_base_url": base_url(request_root),
     }
     return Job("commitment", merchant.id, f"commitment/{commitment.id}", record.leaf_hash, arguments)
 
 
-def sticker_job(merchant: Merchant) -> Job:
+def sticker_job(merchant: Merchant, request_root: str | None = None) -> Job:
     """The A6 premises sticker for the merchant's current public state (directory entry, commitment, grade)."""
     from honestmeter.ratings.grades import services as grades
 
@@ -215,19 +211,19 @@ def sticker_job(merchant: Merchant) -> Job:
         "grade": grade,
         "commitment_status": status,
         "leaf_hash": newest.leaf_hash.hex(),
-        "public_base_url": base_url(),
-        "verify_base_url": base_url(),
+        "public_base_url": base_url(request_root),
+        "verify_base_url": base_url(request_root),
         "issued_at": clock.utcnow(),
     }
     return Job("sticker", merchant.id, f"merchant/{merchant.id}", newest.leaf_hash, arguments)
 
 
-def commitment_notice(merchant: Merchant) -> Notice:
-    return issue_job(commitment_job(merchant))
+def commitment_notice(merchant: Merchant, request_root: str | None = None) -> Notice:
+    return issue_job(commitment_job(merchant, request_root))
 
 
-def sticker_notice(merchant: Merchant) -> Notice:
-    return issue_job(sticker_job(merchant))
+def sticker_notice(merchant: Merchant, request_root: str | None = None) -> Notice:
+    return issue_job(sticker_job(merchant, request_root))
 
 
 def already_issued(job: Job) -> bool:
@@ -248,7 +244,7 @@ def _merchant_facts(merchant: Merchant) -> dict[str, str]:
     return {"name": merchant.name, "uscc": merchant.uscc, "address": merchant.address}
 
 
-def inspection_result_job(task: Task) -> Job:
+def inspection_result_job(task: Task, request_root: str | None = None) -> Job:
     """检查结果告知书 of a published result (reports its newest "inspection_result" record)."""
     record = ledger.latest_record(result_records.RESULT_TYPE, str(task.id))
     if task.status != TaskStatus.PUBLISHED or task.finding is None or task.published_at is None or record is None:
@@ -291,12 +287,12 @@ def inspection_result_job(task: Task) -> Job:
         "inspectors": _inspectors(task),
         "published_at": task.published_at,
         "leaf_hash": record.leaf_hash.hex(),
-        "verify_base_url": base_url(),
+        "verify_base_url": base_url(request_root),
     }
     return Job("inspection_result", task.merchant_id, f"task/{task.id}", record.leaf_hash, arguments)
 
 
-def rectification_job(order: RectificationOrder) -> Job:
+def rectification_job(order: RectificationOrder, request_root: str | None = None) -> Job:
     """责令改正通知书 as issued (reports the first "rectification_order" record of the order)."""
     record = db.session.scalar(
         sa.select(LedgerEntry).where(
@@ -323,12 +319,12 @@ def rectification_job(order: RectificationOrder) -> Job:
         "inspectors": _inspectors(order.task),
         "issued_at": order.issued_at,
         "leaf_hash": record.leaf_hash.hex(),
-        "verify_base_url": base_url(),
+        "verify_base_url": base_url(request_root),
     }
     return Job("rectification", order.merchant_id, f"order/{order.id}", record.leaf_hash, arguments)
 
 
-def plan_results_job(plan: Plan) -> Job:
+def plan_results_job(plan: Plan, request_root: str | None = None) -> Job:
     """抽查结果公示 of a plan (reports its newest "plan_results" record)."""
     record = ledger.latest_record(result_records.PLAN_RESULTS_TYPE, str(plan.id))
     if record is None:
@@ -374,27 +370,27 @@ def plan_results_job(plan: Plan) -> Job:
         ],
         "as_of": as_of,
         "leaf_hash": record.leaf_hash.hex(),
-        "verify_base_url": base_url(),
+        "verify_base_url": base_url(request_root),
     }
     return Job("plan_results", None, f"plan/{plan.id}", record.leaf_hash, arguments)
 
 
-def inspection_result_notice(task: Task) -> Notice:
-    return issue_job(inspection_result_job(task))
+def inspection_result_notice(task: Task, request_root: str | None = None) -> Notice:
+    return issue_job(inspection_result_job(task, request_root))
 
 
-def rectification_notice(order: RectificationOrder) -> Notice:
-    return issue_job(rectification_job(order))
+def rectification_notice(order: RectificationOrder, request_root: str | None = None) -> Notice:
+    return issue_job(rectification_job(order, request_root))
 
 
-def plan_results_notice(plan: Plan) -> Notice:
-    return issue_job(plan_results_job(plan))
+def plan_results_notice(plan: Plan, request_root: str | None = None) -> Notice:
+    return issue_job(plan_results_job(plan, request_root))
 
 
 # ---------------------------------------------------------- 诚信计量示范单位证书
 
 
-def model_unit_job(entry: ListEntry) -> Job:
+def model_unit_job(entry: ListEntry, request_root: str | None = None) -> Job:
     """诚信计量示范单位证书 of a granted title (reports the "list_entry" record that lists it)."""
     record = ledger.latest_record(list_records.RECORD_TYPE, str(entry.id))
     if (
@@ -422,10 +418,10 @@ def model_unit_job(entry: ListEntry) -> Job:
         },
         "decided_at": entry.decided_at,
         "leaf_hash": record.leaf_hash.hex(),
-        "verify_base_url": base_url(),
+        "verify_base_url": base_url(request_root),
     }
     return Job("model_unit", entry.merchant_id, f"{list_records.RECORD_TYPE}/{entry.id}", record.leaf_hash, arguments)
 
 
-def model_unit_notice(entry: ListEntry) -> Notice:
-    return issue_job(model_unit_job(entry))
+def model_unit_notice(entry: ListEntry, request_root: str | None = None) -> Notice:
+    return issue_job(model_unit_job(entry, request_root))

@@ -14,13 +14,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from honestmeter import clock
 from honestmeter.extensions import db
 from honestmeter.jobs import queries as job_queries
 from honestmeter.ledger import services as ledger
 from honestmeter.ledger.models import CHAIN_STATE_ID, LedgerChain, LedgerEntry
+from honestmeter.settings import settings
 
 if TYPE_CHECKING:
     from honestmeter.ledger.chain import AnchorClient
@@ -56,7 +56,7 @@ def check_chain(state: LedgerChain | None) -> Check:
     from honestmeter.ledger import anchoring
     from honestmeter.ledger.chain import ChainError, Web3AnchorClient
 
-    chain = str(current_app.config["LEDGER_CHAIN"])
+    chain = settings().LEDGER_CHAIN
     started = time.perf_counter()
     client: AnchorClient
     try:
@@ -81,7 +81,7 @@ def check_chain(state: LedgerChain | None) -> Check:
 def check_scheduler(now: datetime) -> Check:
     beat = job_queries.heartbeat()
     age = _seconds_since(beat, now)
-    allowed = 3 * int(current_app.config["SCHEDULER_HEARTBEAT_SECONDS"]) + 30
+    allowed = 3 * settings().SCHEDULER_HEARTBEAT_SECONDS + 30
     facts = {"heartbeat_age_s": age, "allowed_s": allowed}
     if age is None:
         return Check(DEGRADED, facts, "no scheduler has run against this database")
@@ -114,7 +114,7 @@ def check_anchoring(now: datetime, state: LedgerChain | None) -> Check:
     facts = {k: lag[k] for k in ("tree_size", "anchored", "pending", "lag_s")}
     if state is not None and state.failures:
         facts["failures"] = state.failures
-    if lag["lag_s"] > int(current_app.config["ANCHOR_LAG_WARN_SECONDS"]):
+    if lag["lag_s"] > settings().ANCHOR_LAG_WARN_SECONDS:
         return Check(DEGRADED, facts, state.last_error if state is not None else None)
     return Check(OK, facts)
 

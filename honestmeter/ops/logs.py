@@ -18,6 +18,8 @@ from typing import Any
 from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 
+from honestmeter.settings import settings
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 access_log = logging.getLogger("honestmeter.access")
@@ -109,6 +111,5 @@ def logging_config(fmt: str = "json", level: str = "INFO", access: bool = True) 
 
 
 def configure(app: Flask) -> None:
-    logging.config.dictConfig(
-        logging_config(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"], app.config["LOG_REQUESTS"])
-    )
+    config = settings(app)
+    logging.config.dictConfig(logging_config(config.LOG_FORMAT, config.LOG_LEVEL, config.LOG_REQUESTS))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -16,6 +16,7 @@ from honestmeter.extensions import db
 from honestmeter.ledger.models import CHAIN_STATE_ID, LedgerChain
 from honestmeter.ops import health, queries
 from honestmeter.security import admin_required, public
+from honestmeter.settings import settings
 
 bp = Blueprint("ops", __name__)
 
@@ -66,7 +67,7 @@ def operations() -> Any:
 
 def current_app_chain() -> str:
     """Which chain is configured, without any credentials or path a node URL may carry."""
-    chain = str(current_app.config["LEDGER_CHAIN"])
+    chain = settings().LEDGER_CHAIN
     if chain.startswith(("http://", "https://")):
         parts = urlsplit(chain)
         return f"{parts.scheme}://{parts.hostname}{':' + str(parts.port) if parts.port else ''}"

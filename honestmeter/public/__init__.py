@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the package is imported before its pure cores: no Flask at import time
+    from flask import Flask
 
 
 def init_app(app: Flask) -> None:

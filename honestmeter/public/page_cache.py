@@ -37,10 +37,9 @@ from sqlalchemy.orm import Session
 
 from honestmeter import clock
 from honestmeter.ledger import services as ledger
+from honestmeter.settings import settings
 
 DEFAULT_SIZE = 2000  # a large page is about 40 kB: 80 MB per worker at most
-DEFAULT_SECONDS = 300
-DEFAULT_FRESHNESS = 1.0
 
 PAGE, API = "page", "api"  # the HTML page and the open API's JSON for one merchant
 MIMETYPES = {PAGE: "text/html", API: "application/json"}
@@ -64,7 +63,7 @@ _stale = threading.Event()  # set after a local commit that appended to the ledg
 
 
 def cache_size(app: Flask) -> int:
-    configured = app.config.get("PUBLIC_PAGE_CACHE_SIZE")
+    configured = settings(app).PUBLIC_PAGE_CACHE_SIZE
     if configured is None:
         return 0 if app.testing else DEFAULT_SIZE
     return int(configured)
@@ -77,7 +76,7 @@ def _state(app: Flask) -> _State | None:
     with _guard:
         found = _states.get(id(app))
         if found is None:
-            ttl = float(app.config.get("PUBLIC_PAGE_CACHE_SECONDS") or DEFAULT_SECONDS)
+            ttl = float(settings(app).PUBLIC_PAGE_CACHE_SECONDS)
             found = _states[id(app)] = _State(size, ttl)
         return found
 
@@ -95,7 +94,7 @@ def _after_commit(db_session: Session) -> None:
 
 def _tree_size(app: Flask, state: _State) -> int:
     """The ledger size as this process last read it, read again when older than the freshness window."""
-    freshness = float(app.config.get("PUBLIC_PAGE_CACHE_FRESHNESS", DEFAULT_FRESHNESS))
+    freshness = float(settings(app).PUBLIC_PAGE_CACHE_FRESHNESS)
     now = time.monotonic()
     with state.lock:
         if not _stale.is_set() and now - state.read_at <= freshness:

@@ -15,8 +15,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import current_app
-
 from honestmeter import clock, labels
 from honestmeter.commitments import records as commitment_records
 from honestmeter.commitments import services as commitment_services
@@ -37,6 +35,7 @@ from honestmeter.ratings.penalties import records as penalty_records
 from honestmeter.ratings.penalties import services as penalties
 from honestmeter.repairs import services as repairs
 from honestmeter.repairs.models import RepairStatus, RepairTarget
+from honestmeter.settings import settings
 
 
 def grade_context(merchant: Merchant) -> dict[str, Any]:
@@ -54,7 +53,7 @@ def staleness(last_checked: date | None, commitment_valid: bool, today: date | N
     """What may be out of date on the page: the newest published inspection is older than STALE_INSPECTION_MONTHS
     (or there is none), or the merchant has no commitment in force."""
     today = today or clock.today()
-    months = int(current_app.config["STALE_INSPECTION_MONTHS"])
+    months = settings().STALE_INSPECTION_MONTHS
     return {
         "stale_months": months,
         "last_checked": last_checked,

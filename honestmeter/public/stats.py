@@ -42,6 +42,7 @@ from honestmeter.inspections.results.codes import PROBLEM_CODES, RESULT_CODES
 from honestmeter.instruments.cycle import add_months
 from honestmeter.merchants.models import Merchant, MerchantStatus
 from honestmeter.ratings.grades import services as grades
+from honestmeter.settings import settings
 from honestmeter.tables import N_
 
 FIRST_YEAR = 2000  # ?year= below this (or after this year) is ignored
@@ -361,7 +362,7 @@ def publication_timeliness(period: Period, today: date) -> Timeliness:
         on_time=timely,
         late=late,
         overdue_now=publication.overdue_count(today),
-        deadline_days=int(current_app.config["PUBLISH_WORKING_DAYS"]),
+        deadline_days=settings().PUBLISH_WORKING_DAYS,
     )
 
 
@@ -434,7 +435,7 @@ _compute_lock = threading.Lock()
 
 
 def cache_seconds() -> int:
-    configured = current_app.config.get("TRANSPARENCY_CACHE_SECONDS")
+    configured = settings().TRANSPARENCY_CACHE_SECONDS
     if configured is None:
         return 0 if current_app.testing else CACHE_SECONDS
     return int(configured)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,6 +21,7 @@ from honestmeter.repairs import services as repairs
 from honestmeter.repairs.forms import ApproveForm, RejectForm, RepairForm
 from honestmeter.repairs.models import RepairRequest, RepairStatus
 from honestmeter.security import admin_required, merchant_required
+from honestmeter.settings import settings
 from honestmeter.web import paginate, show_error
 
 bp = Blueprint("repairs", __name__)
@@ -94,7 +95,7 @@ def new() -> Any:
         pledge=repairs.pledge_body(merchant, item),
         accept=SCAN_ACCEPT,
         limit=scans.human_size(attachments.limit()),
-        total=scans.human_size(int(current_app.config["MAX_CONTENT_LENGTH"])),
+        total=scans.human_size(settings().MAX_CONTENT_LENGTH),
         max_files=repairs.MAX_EVIDENCE_FILES,
         **_labels(),
     ), (422 if request.method == "POST" else 200)

@@ -30,7 +30,6 @@ from pathlib import PurePath
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from honestmeter import attachments, clock, events
 from honestmeter.auth.models import User
@@ -56,6 +55,7 @@ from honestmeter.ratings.penalties import services as penalties
 from honestmeter.ratings.rules import services as rule_tables
 from honestmeter.ratings.scoring import RuleSet
 from honestmeter.repairs.models import RepairRequest, RepairStatus, RepairTarget
+from honestmeter.settings import settings
 from honestmeter.tables import N_
 
 RECORD_TYPE = "credit_repair"
@@ -189,7 +189,7 @@ def penalty_repair_months(penalty: Penalty, table: RuleSet) -> int | None:
     if months is None:
         return None
     if penalty.special_domain:
-        return max(months, int(current_app.config["PENALTY_SPECIAL_REPAIR_MONTHS"]))
+        return max(months, settings().PENALTY_SPECIAL_REPAIR_MONTHS)
     return months
 
 
@@ -510,7 +510,7 @@ def _end_target(request: RepairRequest, item: Item, by: User, today: date) -> No
             entry,
             kind=RemovalKind.REPAIR,
             reason=END_REASON,
-            authority=str(current_app.config["AUTHORITY_NAME"]),
+            authority=settings().AUTHORITY_NAME,
             by=by,
             on=today,
         )

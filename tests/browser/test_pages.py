@@ -135,7 +135,7 @@ def test_verify_page_accepts_a_bundle_file(desktop: Page, live_server: str, tmp_
 
 RECORD_FILE = """
 import sys, hashlib
-from honestmeter import create_app
+from honestmeter.app import create_app
 from honestmeter.extensions import db
 from honestmeter.ledger import services
 data = open(sys.argv[1], "rb").read()

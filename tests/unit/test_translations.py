@@ -21,7 +21,7 @@ KEYWORDS = {
     "InvalidTransition": None,
     "DomainError": None,
 }
-METHODS = [("honestmeter/**.py", "python"), ("templates/**.html", "jinja2")]
+METHODS = [("honestmeter/**.py", "python"), ("honestmeter/templates/**.html", "jinja2")]
 
 
 def test_english_catalogue_covers_every_message() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -26,6 +26,7 @@ from honestmeter.inspections.plans.forms import (
 )
 from honestmeter.merchants.queries import sector_choices
 from honestmeter.security import admin_required, inspector_required, merchant_required, public
+from honestmeter.settings import settings
 from honestmeter.web import choices, show_error
 
 bp = Blueprint("plans", __name__)
@@ -136,7 +137,7 @@ def _plan_form(plan: Plan | None = None) -> PlanForm:
     form.item_codes.choices = choices([(i.code, f"{i.code} {i.name}") for i in items] + [(c, c) for c in extra])
     if request.method == "GET":
         if plan is None:
-            form.authority.data = form.authority.data or current_app.config["AUTHORITY_NAME"]
+            form.authority.data = form.authority.data or settings().AUTHORITY_NAME
             form.year.data = form.year.data or _this_year()
             form.item_codes.data = [i.code for i in items if i.key_item]
         else:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from honestmeter import clock, events, mail
@@ -32,6 +31,7 @@ from honestmeter.inspections.results import workdays
 from honestmeter.inspections.results.codes import ABNORMAL_LISTING
 from honestmeter.ledger import services as ledger
 from honestmeter.lists import services as lists
+from honestmeter.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def deadline_for(task: Task) -> date:
     date the task completed, n from its plan (PUBLISH_WORKING_DAYS for a task without a plan)."""
     if task.completed_at is None:
         raise ValueError(f"task {task.id} has not completed")
-    days = task.plan.publish_within_days if task.plan is not None else int(current_app.config["PUBLISH_WORKING_DAYS"])
+    days = task.plan.publish_within_days if task.plan is not None else settings().PUBLISH_WORKING_DAYS
     return workdays.add_working_days(china_date(task.completed_at), days)
 
 
@@ -57,7 +57,7 @@ def deadline_of(task: Task) -> date | None:
 
 
 def warn_days() -> int:
-    return int(current_app.config["PUBLISH_WARN_WORKING_DAYS"])
+    return settings().PUBLISH_WARN_WORKING_DAYS
 
 
 def deadline_status(task: Task, today: date | None = None) -> str | None:
@@ -286,9 +286,9 @@ def digest(today: date | None = None) -> tuple[list[Task], list[Task], str]:
     today = today or clock.today()
     overdue = list(db.session.scalars(overdue_stmt(today=today)))
     due_soon = list(db.session.scalars(due_soon_stmt(today=today)))
-    base = str(current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    base = settings().PUBLIC_BASE_URL.rstrip("/")
     parts = [
-        f"截至 {today}，检查结果公示期限情况如下（{int(current_app.config['PUBLISH_WORKING_DAYS'])} 个工作日内公示）。"
+        f"截至 {today}，检查结果公示期限情况如下（{settings().PUBLISH_WORKING_DAYS} 个工作日内公示）。"
     ]
     if overdue:
         parts += ["", f"【已逾期未公示】{len(overdue)} 项：", *(_line(t, today) for t in overdue)]

@@ -49,11 +49,13 @@ def _notice_pdf(issue: Callable[[], Notice], filename: str) -> Any:
 
 
 def _result_pdf(task: Task) -> Any:
-    return _notice_pdf(lambda: notices.inspection_result_notice(task), f"result-{task.merchant.uscc}-{task.id}.pdf")
+    return _notice_pdf(
+        lambda: notices.inspection_result_notice(task, request.url_root), f"result-{task.merchant.uscc}-{task.id}.pdf"
+    )
 
 
 def _order_pdf(order: RectificationOrder) -> Any:
-    return _notice_pdf(lambda: notices.rectification_notice(order), f"order-{order.id}.pdf")
+    return _notice_pdf(lambda: notices.rectification_notice(order, request.url_root), f"order-{order.id}.pdf")
 
 
 def _order(order_id: int) -> RectificationOrder:
@@ -265,4 +267,4 @@ def plan_notice_pdf(plan_id: int) -> Any:
     plan = db.session.get(Plan, plan_id)
     if plan is None:
         abort(404)
-    return _notice_pdf(lambda: notices.plan_results_notice(plan), f"plan-{plan.id}-results.pdf")
+    return _notice_pdf(lambda: notices.plan_results_notice(plan, request.url_root), f"plan-{plan.id}-results.pdf")

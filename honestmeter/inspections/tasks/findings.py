@@ -14,8 +14,6 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, cast
 
-from flask import current_app
-
 from honestmeter import clock
 from honestmeter.auth.models import User
 from honestmeter.db import unit_of_work
@@ -35,6 +33,7 @@ from honestmeter.inspections.tasks import evidence, netcontent
 from honestmeter.inspections.tasks import services as tasks
 from honestmeter.inspections.tasks.instrument_check import judge_instrument
 from honestmeter.instruments.models import Instrument
+from honestmeter.settings import settings
 from honestmeter.tables import N_
 
 VERDICTS = ("pass", "fail", "na")  # 符合 / 不符合 / 不适用; "" while not yet judged
@@ -306,11 +305,11 @@ def check_items_by_code(task: Task) -> list[CheckItem | None]:
 
 
 def photo_limit() -> int:
-    return int(current_app.config.get("EVIDENCE_MAX_BYTES", 8 * 1024 * 1024))
+    return settings().EVIDENCE_MAX_BYTES
 
 
 def _var_dir() -> Path:
-    return Path(current_app.config["VAR_DIR"])
+    return Path(settings().VAR_DIR)
 
 
 def add_photo(task_id: int, user: User, data: bytes, *, caption: str = "") -> EvidencePhoto:

@@ -29,7 +29,6 @@ from datetime import date, datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from honestmeter import clock
@@ -55,6 +54,7 @@ from honestmeter.instruments import queries as instrument_queries
 from honestmeter.instruments import state as instrument_state
 from honestmeter.instruments.models import Instrument
 from honestmeter.merchants.models import Merchant
+from honestmeter.settings import settings
 from honestmeter.tables import N_
 
 ACTIVE = (TaskStatus.OPEN, TaskStatus.RECORDING)
@@ -415,7 +415,7 @@ def order_directed_task(
         merchant_id=merchant.id,
         inspector_ids=inspector_ids,
         item_codes=codes,
-        authority=str(current_app.config.get("AUTHORITY_NAME") or ""),
+        authority=settings().AUTHORITY_NAME,
         reason=reason[:500],
         due_date=due_date,
         created_by=by,

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from honestmeter import clock
 from honestmeter.commitments.models import Commitment, CommitmentStatus
@@ -29,6 +28,7 @@ from honestmeter.merchants.models import Merchant
 from honestmeter.ratings.models import CreditFact, GradeChange
 from honestmeter.ratings.rules import services as rule_tables
 from honestmeter.ratings.scoring import Fact, Grade, RuleCode, RuleSet, grade
+from honestmeter.settings import settings
 from honestmeter.tables import N_
 
 RECORD_TYPE = "credit_grade"
@@ -38,7 +38,7 @@ IN_CHUNK = 1000  # ids per IN (...) list: far below SQLite's and PostgreSQL's bo
 
 
 def grades_public() -> bool:
-    return bool(current_app.config["GRADES_PUBLIC"])
+    return settings().GRADES_PUBLIC
 
 
 # ---------------------------------------------------------------- gathering facts (one merchant or a chunk)

@@ -24,7 +24,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import current_app
 
 from honestmeter import clock, tables
 from honestmeter.auth.models import User
@@ -43,6 +42,7 @@ from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import FactSource, Penalty, PenaltyKind
 from honestmeter.ratings.penalties import records as penalty_records
 from honestmeter.ratings.scoring import RuleCode
+from honestmeter.settings import settings
 from honestmeter.tables import N_
 
 RULES = {
@@ -78,7 +78,7 @@ class Thresholds:
 
     @classmethod
     def configured(cls) -> Thresholds:
-        return cls(current_app.config["PENALTY_LOW_FINE_LEGAL"], current_app.config["PENALTY_LOW_FINE_PERSON"])
+        return cls(settings().PENALTY_LOW_FINE_LEGAL, settings().PENALTY_LOW_FINE_PERSON)
 
     def for_party(self, uscc: str) -> Decimal:
         return self.person if is_natural_person(uscc) else self.legal

@@ -105,7 +105,7 @@ def other_app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
 def test_no_database_is_a_503(tmp_path: Path) -> None:
     """In a process of its own: the test session would otherwise answer for the missing database."""
     probe = (
-        "from honestmeter import create_app\n"
+        "from honestmeter.app import create_app\n"
         "r = create_app({'TESTING': True}).test_client().get('/healthz')\n"
         "print(r.status_code, json.dumps(r.get_json(), sort_keys=True))\n"
     )

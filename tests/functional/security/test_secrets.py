@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 
-from honestmeter import create_app
+from honestmeter.app import create_app
 from honestmeter.config import Config
 
 REPO = Path(__file__).resolve().parents[3]
 GIT = shutil.which("git") or "git"
 THROWAWAY_DIRS = ("tests/", "bench/")  # scratch apps and fixtures: values that protect nothing
 DEMO_PASSWORDS = {"Admin@2026", "Inspector@2026", "Merchant@2026"}
-DEMO_FILES = {"honestmeter/demo.py", "README.md"}  # where the demo accounts are defined and documented
+DEMO_FILES = {"honestmeter/demo/seed.py", "README.md"}  # where the demo accounts are defined and documented
 SECRET_FILE_NAMES = re.compile(r"(^|/)(\.env|id_rsa|id_ed25519|secret_key|log_key|.*\.pem|.*\.key|.*\.p12)$")
 
 ANYWHERE = [

@@ -127,7 +127,7 @@ UPLOADS: dict[str, Upload] = {
         server=lambda w: w.b.user.username,
         multiple=True,
     ),
-    "ratings.repair_forms.RepairForm.evidence": Upload(
+    "repairs.forms.RepairForm.evidence": Upload(
         who=lambda w: w.a.user.username,
         url=lambda w: "/portal/repairs/new",
         data=lambda w: {
@@ -161,7 +161,7 @@ UPLOADS: dict[str, Upload] = {
         server=lambda w: w.admin.username,
         multiple=True,
     ),
-    "inspections.task_forms.PhotoForm.photo": Upload(
+    "inspections.tasks.forms.PhotoForm.photo": Upload(
         who=lambda w: w.ia.user.username,
         url=lambda w: f"/inspector/tasks/{w.ia.task.id}/photos",
         data=lambda w: {"caption": "现场"},
@@ -183,7 +183,7 @@ UPLOADS: dict[str, Upload] = {
         wrong_type="",
         too_big="超过",
     ),
-    "ratings.penalty_forms.PenaltyImportForm.file": Upload(
+    "ratings.penalties.forms.PenaltyImportForm.file": Upload(
         who=lambda w: w.admin.username,
         url=lambda w: "/admin/penalties/import",
         data=lambda w: {},
@@ -261,7 +261,7 @@ def test_files_of_the_wrong_type_or_size_are_refused(app: Flask, world: World, k
 
 def test_imports_refuse_other_files_in_chinese(app: Flask, world: World) -> None:
     """The two spreadsheet imports store nothing, so what matters is that nothing is imported and the page says why."""
-    for key in ("instruments.forms.ImportForm.file", "ratings.penalty_forms.PenaltyImportForm.file"):
+    for key in ("instruments.forms.ImportForm.file", "ratings.penalties.forms.PenaltyImportForm.file"):
         spec = UPLOADS[key]
         spec.url(world)
         client = _client(app, spec.who(world))

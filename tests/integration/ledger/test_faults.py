@@ -51,7 +51,7 @@ def test_node_killed_mid_run_then_every_record_is_anchored(anvil_chain: AnvilNod
 
 WORKER = """
 import sys
-from honestmeter import create_app
+from honestmeter.app import create_app
 from honestmeter.extensions import db
 from honestmeter.ledger import services
 number, count = int(sys.argv[1]), int(sys.argv[2])

@@ -15,7 +15,9 @@ from pypinyin import Style, lazy_pinyin
 
 from honestmeter.merchants.search import name_initials
 
-MIGRATION = Path(__file__).resolve().parents[3] / "migrations/versions/20261123_5e4c0a1d2b3f_merchant_search.py"
+MIGRATION = (
+    Path(__file__).resolve().parents[3] / "honestmeter/migrations/versions/20261123_5e4c0a1d2b3f_merchant_search.py"
+)
 
 
 @pytest.mark.parametrize(
