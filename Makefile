@@ -14,11 +14,11 @@ TEST_DEBS := chromium
 BUILD_DEBS := gcc libssl-dev
 # Pure cores (no Flask, no SQLAlchemy) are held to mypy --strict.
 PURE_CORES := honestmeter/merchants/uscc.py honestmeter/instruments/cycle.py honestmeter/instruments/importing.py \
-	honestmeter/instruments/scans.py honestmeter/clock.py honestmeter/errors.py honestmeter/ledger/merkle.py \
+	honestmeter/scans.py honestmeter/clock.py honestmeter/errors.py honestmeter/ledger/merkle.py \
 	honestmeter/ledger/canonical.py honestmeter/ledger/checkpoint.py honestmeter/ledger/bundle.py \
 	honestmeter/tables.py honestmeter/inspections/results/codes.py honestmeter/inspections/tasks/netcontent.py \
 	honestmeter/inspections/tasks/instrument_check.py honestmeter/inspections/results/workdays.py honestmeter/storage.py \
-	honestmeter/inspections/draw.py honestmeter/ratings/scoring.py honestmeter/chinatime.py
+	honestmeter/inspections/draw.py honestmeter/scoring.py honestmeter/chinatime.py
 
 .PHONY: install install-dev run test lint translations system-deps test-system-deps clean
 

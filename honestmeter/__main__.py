@@ -1,5 +1,17 @@
-"""`python -m honestmeter` is the same as the `honestmeter` console script."""
+"""The `honestmeter` console script (and `python -m honestmeter`): Flask's command group around `create_app`, with
+`db` from Flask-Migrate and every command the app and its domains add (honestmeter.cli)."""
 
-from honestmeter.cli import main
+from flask.cli import FlaskGroup
 
-main()
+from honestmeter.app import create_app
+
+main = FlaskGroup(
+    name="honestmeter",
+    create_app=create_app,
+    add_version_option=False,
+    load_dotenv=False,
+    help="诚信计量信用监管平台 honestmeter. Run `honestmeter COMMAND --help` for a command's options.",
+)
+
+if __name__ == "__main__":
+    main()

@@ -177,8 +177,8 @@ def _disk_full(err: sa.exc.OperationalError) -> bool:
 
 def register_template_context(app: Flask) -> None:
     from honestmeter import labels
-    from honestmeter.auth.models import Role
-    from honestmeter.ratings.scoring import BEST_GRADE
+    from honestmeter.roles import Role
+    from honestmeter.scoring import BEST_GRADE
 
     app.add_template_filter(labels.label, "label")  # {{ value|label }}: an enum's or code's words, translated
     app.jinja_env.globals["best_grade"] = BEST_GRADE  # the grade that earns the 诚信计量 A 级 mark (macros too)

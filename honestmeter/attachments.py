@@ -1,7 +1,7 @@
 """Evidence files attached to an application (示范单位, 信用修复): PDF/JPEG/PNG checked by their bytes, stored once
 by content under var/, listed on the row as JSON, and served back only when the row and the file still agree.
 
-The checks themselves are `instruments/scans.py` (pure); this module adds what every upload form needs around them.
+The checks themselves are `scans.py` (pure); this module adds what every upload form needs around them.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 
 from flask import Response, abort, request, send_file
 
+from honestmeter import scans
 from honestmeter.errors import NotFound, ValidationFailed
-from honestmeter.instruments import scans
 from honestmeter.settings import settings
 from honestmeter.tables import N_
 

@@ -8,6 +8,7 @@ and needs no time-zone database, and agrees with `china_date` here.
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -29,3 +30,10 @@ def china_midnight(day: date) -> datetime:
 def china_time(value: datetime | None) -> str:
     """A UTC instant as China Standard Time, to the minute (what regulators read and type); "" for None."""
     return "" if value is None else value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day-of-month `months` later, clamped to the month's end (2024-01-31 + 1 → 2024-02-29)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

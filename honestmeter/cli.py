@@ -1,4 +1,5 @@
-"""The `honestmeter` console script: serve, scheduler, demo data, accounts (plus `db` from Flask-Migrate)."""
+"""The app-wide commands of the `honestmeter` console script: serve, scheduler, demo data, accounts. `init_app` adds
+them (and the domains' shared groups) to the app's CLI; the script itself is `honestmeter.__main__`."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
-from honestmeter.app import create_app
 from honestmeter.ops import logs
 from honestmeter.settings import settings
 
@@ -131,11 +131,11 @@ def create_user(
 ) -> None:
     """Create an active account (an inspector also gets a directory entry)."""
     from honestmeter.auth import services as auth_services
-    from honestmeter.auth.models import Role
     from honestmeter.errors import DomainError
     from honestmeter.inspections.directory import services as inspection_services
     from honestmeter.merchants import services as merchant_services
     from honestmeter.merchants.queries import find_by_uscc
+    from honestmeter.roles import Role
 
     try:
         if role == "inspector":
@@ -213,11 +213,3 @@ def init_app(app: Flask) -> None:
     for command in (serve, scheduler, jobs_group, create_user, demo_data, draw_group):
         app.cli.add_command(command)
 
-
-main = FlaskGroup(
-    name="honestmeter",
-    create_app=create_app,
-    add_version_option=False,
-    load_dotenv=False,
-    help="诚信计量信用监管平台 honestmeter. Run `honestmeter COMMAND --help` for a command's options.",
-)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from honestmeter.ratings.scoring import GRADES
+from honestmeter.scoring import GRADES
 from honestmeter.tables import N_
 
 # ---------------------------------------------------------------- inspections

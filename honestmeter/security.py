@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
-from honestmeter.auth.models import Role
 from honestmeter.extensions import login_manager, talisman
+from honestmeter.roles import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -11,7 +11,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from honestmeter.auth import passwords
-from honestmeter.auth.models import AccountStatus, Role, User
+from honestmeter.auth.models import AccountStatus, User
 from honestmeter.commitments.models import Commitment, CommitmentStatus
 from honestmeter.extensions import db
 from honestmeter.inspections.models import (
@@ -32,6 +32,7 @@ from honestmeter.merchants import uscc
 from honestmeter.merchants.models import Merchant
 from honestmeter.merchants.services import MerchantFacts
 from honestmeter.repairs.models import RepairRequest, RepairStatus, RepairTarget
+from honestmeter.roles import Role
 
 PASSWORD = "Passw0rd!"
 _rng = random.Random(20261123)

@@ -13,8 +13,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from honestmeter import scoring
 from honestmeter.merchants import search
-from honestmeter.ratings import scoring
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000  # far beyond any real listing; keeps OFFSET within every backend's integer range

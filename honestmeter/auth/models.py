@@ -11,15 +11,10 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from honestmeter.db import Base, TimestampMixin
+from honestmeter.roles import Role
 
 if TYPE_CHECKING:
     from honestmeter.merchants.models import Merchant
-
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    INSPECTOR = "inspector"
-    MERCHANT = "merchant"
 
 
 class AccountStatus(enum.StrEnum):

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 
 from honestmeter import clock
 from honestmeter.auth import passwords
-from honestmeter.auth.models import AccountStatus, Role, User
+from honestmeter.auth.models import AccountStatus, User
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from honestmeter.extensions import db, limiter
+from honestmeter.roles import Role
 from honestmeter.tables import N_
 
 if TYPE_CHECKING:

@@ -13,15 +13,16 @@ import sqlalchemy as sa
 
 from honestmeter import clock, events
 from honestmeter.auth import passwords
-from honestmeter.auth.models import Role, User
+from honestmeter.auth.models import User
+from honestmeter.chinatime import add_months
 from honestmeter.commitments import defaults, records
 from honestmeter.commitments.models import Commitment, CommitmentStatus, CommitmentTemplate
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from honestmeter.extensions import db
-from honestmeter.instruments.cycle import add_months
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.models import Merchant, Sector
+from honestmeter.roles import Role
 from honestmeter.settings import settings
 
 # ---------------------------------------------------------------- texts

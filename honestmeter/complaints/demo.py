@@ -13,12 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from honestmeter import attachments, clock
-from honestmeter.auth.models import Role, User
+from honestmeter.auth.models import User
 from honestmeter.complaints import services
 from honestmeter.complaints.models import Complaint
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Inspector
 from honestmeter.merchants.models import Merchant, MerchantStatus
+from honestmeter.roles import Role
 
 DEMO_CODE = "TS2026DEMA0001"  # shown as TS-2026-DEMA-0001
 # A 1×1 PNG standing in for a reporter's photo of the scale.

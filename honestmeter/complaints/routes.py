@@ -25,14 +25,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from honestmeter import attachments, clock
+from honestmeter import attachments, clock, scans
 from honestmeter.complaints import services
 from honestmeter.complaints.forms import AssignForm, CheckForm, ComplaintForm, DecideForm, RewardForm, VerifyForm
 from honestmeter.complaints.models import Complaint, ComplaintCategory, ComplaintStatus
 from honestmeter.errors import DomainError, NotFound
 from honestmeter.extensions import limiter
 from honestmeter.inspections.tasks import services as tasks
-from honestmeter.instruments import scans
 from honestmeter.merchants.queries import find_by_uscc
 from honestmeter.security import admin_required, inspector_required, public
 from honestmeter.settings import settings

@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from honestmeter import attachments, clock, events, tables
-from honestmeter.auth.models import Role, User
+from honestmeter.auth.models import User
 from honestmeter.chinatime import china_date, china_time
 from honestmeter.complaints.models import DECIDED, Complaint, ComplaintCategory, ComplaintStatus
 from honestmeter.complaints.records import RECORD_TYPE, record
@@ -39,6 +39,7 @@ from honestmeter.labels import COMPLAINT_CATEGORY as CATEGORY_LABELS
 from honestmeter.labels import COMPLAINT_STATUS as STATUS_LABELS
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.queries import find_by_uscc
+from honestmeter.roles import Role
 from honestmeter.settings import settings
 from honestmeter.tables import N_
 

@@ -18,11 +18,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from honestmeter import clock
+from honestmeter.chinatime import add_months
 from honestmeter.commitments.models import Commitment
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Finding, Task, TaskStatus
 from honestmeter.inspections.results.codes import PROBLEM_CODES, RESULT_CODES
-from honestmeter.instruments.cycle import add_months
 from honestmeter.instruments.models import Instrument
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.models import Merchant, Region, Sector
@@ -30,8 +30,8 @@ from honestmeter.ratings.facts import services as credit_facts
 from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import GradeChange
 from honestmeter.ratings.rules import services as rule_tables
-from honestmeter.ratings.scoring import RuleCode, RuleSet
 from honestmeter.repairs import services as repairs
+from honestmeter.scoring import RuleCode, RuleSet
 from honestmeter.tables import N_
 
 UNRATED = N_("未评级")

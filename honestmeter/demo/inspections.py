@@ -18,7 +18,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from honestmeter import clock
-from honestmeter.auth.models import Role, User
+from honestmeter.auth.models import User
 from honestmeter.errors import DomainError
 from honestmeter.extensions import db
 from honestmeter.inspections.draws import services as draws
@@ -29,6 +29,7 @@ from honestmeter.inspections.tasks import findings
 from honestmeter.inspections.tasks import services as tasks
 from honestmeter.lists import services as lists
 from honestmeter.merchants.models import Merchant, MerchantStatus
+from honestmeter.roles import Role
 
 CASES = 12  # about this many merchants per demo draw, whatever the size of the directory
 

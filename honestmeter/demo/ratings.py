@@ -18,9 +18,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from honestmeter import attachments, clock
-from honestmeter.auth.models import Role, User
+from honestmeter.auth.models import User
+from honestmeter.chinatime import add_months
 from honestmeter.extensions import db
-from honestmeter.instruments.cycle import add_months
 from honestmeter.lists import services as lists
 from honestmeter.lists.models import ListEntry
 from honestmeter.merchants.models import Merchant, MerchantStatus
@@ -29,6 +29,7 @@ from honestmeter.ratings.models import Penalty
 from honestmeter.ratings.penalties import services as penalties
 from honestmeter.repairs import services as repairs
 from honestmeter.repairs.models import RepairRequest
+from honestmeter.roles import Role
 
 # A tiny valid PDF standing in for a scanned document.
 PDF = (

@@ -13,10 +13,11 @@ from collections import Counter
 import sqlalchemy as sa
 
 from honestmeter.auth import passwords
-from honestmeter.auth.models import AccountStatus, Role, User
+from honestmeter.auth.models import AccountStatus, User
 from honestmeter.extensions import db
 from honestmeter.inspections.models import ResultReply, Task, TaskStatus
 from honestmeter.inspections.replies import services as replies
+from honestmeter.roles import Role
 
 ACCOUNT_PREFIX = "reply"
 

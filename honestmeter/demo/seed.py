@@ -19,7 +19,8 @@ from tqdm import tqdm
 
 from honestmeter import clock
 from honestmeter.auth import passwords
-from honestmeter.auth.models import AccountStatus, Role, User
+from honestmeter.auth.models import AccountStatus, User
+from honestmeter.chinatime import add_months
 from honestmeter.commitments import records as commitment_records
 from honestmeter.commitments import services as commitment_services
 from honestmeter.commitments.models import Commitment, CommitmentStatus, CommitmentTemplate
@@ -27,7 +28,7 @@ from honestmeter.db import insert_plain
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Inspector
 from honestmeter.instruments import records as instrument_records
-from honestmeter.instruments.cycle import add_months, next_due
+from honestmeter.instruments.cycle import next_due
 from honestmeter.instruments.models import (
     Instrument,
     InstrumentStatus,
@@ -40,6 +41,7 @@ from honestmeter.ledger import services as ledger
 from honestmeter.merchants import records as merchant_records
 from honestmeter.merchants import search, uscc
 from honestmeter.merchants.models import Merchant, MerchantStatus, Region
+from honestmeter.roles import Role
 
 BATCH = 5000
 

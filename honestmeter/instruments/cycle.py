@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 
-
-def add_months(day: date, months: int) -> date:
-    """Same day-of-month `months` later, clamped to the month's end (2024-01-31 + 1 → 2024-02-29)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+from honestmeter.chinatime import add_months
 
 
 def next_due(

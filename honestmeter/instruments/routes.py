@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
-from honestmeter import clock
+from honestmeter import clock, scans
 from honestmeter.errors import DomainError
-from honestmeter.instruments import importing, queries, records, scans, services
+from honestmeter.instruments import importing, queries, records, services
 from honestmeter.instruments.forms import (
     CYCLE_LABELS,
     MODE_LABELS,

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from honestmeter import clock, events
+from honestmeter import clock, events, scans
 from honestmeter.attachments import Upload
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
-from honestmeter.instruments import cycle, importing, records, scans
+from honestmeter.instruments import cycle, importing, records
 from honestmeter.instruments.models import (
     CycleKind,
     Instrument,

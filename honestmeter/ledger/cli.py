@@ -97,7 +97,7 @@ def _bundle_for_file(data: bytes) -> dict[str, object]:
 
     if current_app:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-    else:  # the app the `honestmeter` command group builds (cli.main), as `with_appcontext` would load it
+    else:  # the app the `honestmeter` command group builds (honestmeter.__main__), as `with_appcontext` would load it
         app = click.get_current_context().ensure_object(ScriptInfo).load_app()
     with app.app_context():
         try:

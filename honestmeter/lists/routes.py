@@ -15,16 +15,12 @@ from flask import Blueprint, abort, flash, has_request_context, redirect, render
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from honestmeter import attachments, clock
+from honestmeter import attachments, clock, scans
 from honestmeter.errors import DomainError, NotFound
-from honestmeter.instruments import scans
 from honestmeter.instruments.forms import SCAN_ACCEPT
 from honestmeter.lists import services as lists
 from honestmeter.lists.forms import AbnormalForm, DecisionForm, ModelUnitApplicationForm, RemovalForm, SeriousForm
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
-from honestmeter.merchants.queries import find_by_uscc
-from honestmeter.notices import services as notices
-from honestmeter.notices.routes import send_pdf
 from honestmeter.security import admin_required, merchant_required, public
 from honestmeter.tables import N_
 from honestmeter.web import choices, paginate, show_error
@@ -61,14 +57,6 @@ def _entry(entry_id: int) -> ListEntry:
         return lists.get_entry(entry_id)
     except NotFound:
         abort(404)
-
-
-def _certificate(entry: ListEntry) -> Any:
-    try:
-        notice = notices.model_unit_notice(entry, request.url_root)
-    except NotFound:
-        abort(404)
-    return send_pdf(notice, f"model-unit-{entry.merchant.uscc}-{entry.id}.pdf")
 
 
 # ---------------------------------------------------------------- regulator: 经营异常名录 proposals (from 10 results)
@@ -267,12 +255,6 @@ def admin_evidence(entry_id: int, sha256: str) -> Any:
     return attachments.download(_entry(entry_id).evidence, sha256)
 
 
-@bp.route("/admin/lists/entries/<int:entry_id>/certificate.pdf")
-@admin_required
-def admin_certificate(entry_id: int) -> Any:
-    return _certificate(_entry(entry_id))
-
-
 # ---------------------------------------------------------------- merchants
 
 
@@ -321,24 +303,7 @@ def my_evidence(entry_id: int, sha256: str) -> Any:
     return attachments.download(_own(entry_id).evidence, sha256)
 
 
-@bp.route("/portal/model-unit/<int:entry_id>/certificate.pdf")
-@merchant_required
-def my_certificate(entry_id: int) -> Any:
-    return _certificate(_own(entry_id))
-
-
 # ---------------------------------------------------------------- public
-
-
-@bp.route("/merchants/<uscc>/model-unit.pdf")
-@public
-def public_certificate(uscc: str) -> Any:
-    """The certificate of the merchant's title valid today; 404 when it holds none."""
-    merchant = find_by_uscc(uscc)
-    current = None if merchant is None else lists.current_model_unit(merchant.id)
-    if current is None:
-        abort(404)
-    return _certificate(current)
 
 
 @bp.route("/model-units")

@@ -22,11 +22,10 @@ import sqlalchemy as sa
 
 from honestmeter import attachments, clock, events, tables
 from honestmeter.auth.models import User
-from honestmeter.chinatime import china_date
+from honestmeter.chinatime import add_months, china_date
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
-from honestmeter.instruments.cycle import add_months
 from honestmeter.labels import ENTRY_STATUS as STATUS_LABELS
 from honestmeter.labels import LIST_KIND as KIND_LABELS
 from honestmeter.labels import REMOVAL_KIND as REMOVAL_LABELS

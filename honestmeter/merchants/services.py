@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from honestmeter import clock, events
 from honestmeter.auth import services as auth_services
-from honestmeter.auth.models import AccountStatus, Role, User
+from honestmeter.auth.models import AccountStatus, User
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
@@ -24,6 +24,7 @@ from honestmeter.merchants.models import (
     Sector,
 )
 from honestmeter.merchants.queries import find_by_uscc
+from honestmeter.roles import Role
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ from urllib.parse import quote
 
 from honestmeter import clock, labels
 from honestmeter.chinatime import china_date
-from honestmeter.ratings.scoring import GRADES
+from honestmeter.scoring import GRADES
 
 if TYPE_CHECKING:
     from honestmeter.notices.rendering import PdfRenderer

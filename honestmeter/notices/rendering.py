@@ -39,7 +39,7 @@ from honestmeter.notices.errors import (
     NoticeRenderingError,
 )
 from honestmeter.notices.qr import qr_data_uri
-from honestmeter.ratings.scoring import BEST_GRADE
+from honestmeter.scoring import BEST_GRADE
 
 __all__ = [
     "TEMPLATE_DIR",

@@ -10,11 +10,11 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from honestmeter import clock
-from honestmeter.auth.models import Role
 from honestmeter.console.queries import Chart
 from honestmeter.extensions import db
 from honestmeter.ledger.models import CHAIN_STATE_ID, LedgerChain
 from honestmeter.ops import health, queries
+from honestmeter.roles import Role
 from honestmeter.security import admin_required, public
 from honestmeter.settings import settings
 

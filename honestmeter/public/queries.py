@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from honestmeter import clock, labels
+from honestmeter.chinatime import add_months
 from honestmeter.commitments import records as commitment_records
 from honestmeter.commitments import services as commitment_services
 from honestmeter.inspections.replies import services as replies
@@ -24,7 +25,6 @@ from honestmeter.inspections.results import publication
 from honestmeter.inspections.results import records as inspection_records
 from honestmeter.instruments import queries as instrument_queries
 from honestmeter.instruments import records as instrument_records
-from honestmeter.instruments.cycle import add_months
 from honestmeter.ledger import services as ledger
 from honestmeter.lists import records as list_records
 from honestmeter.lists import services as list_services

@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
+from honestmeter import scoring
 from honestmeter.merchants import queries as merchant_queries
 from honestmeter.merchants import search
 from honestmeter.public import page_cache, queries
-from honestmeter.ratings import scoring
 from honestmeter.ratings.grades import services as grades
 from honestmeter.security import public, safe_next
 

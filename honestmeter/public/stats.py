@@ -30,7 +30,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from honestmeter import clock
-from honestmeter.chinatime import china_date, china_midnight
+from honestmeter.chinatime import add_months, china_date, china_midnight
 from honestmeter.chinatime_sql import ChinaDate, ChinaMonth, args
 from honestmeter.commitments.models import Commitment
 from honestmeter.complaints.models import DECIDED, Complaint, ComplaintCategory, ComplaintStatus
@@ -39,7 +39,6 @@ from honestmeter.extensions import db
 from honestmeter.inspections.models import Draw, DrawStatus, Finding, Plan, PlanStatus, Task, TaskKind, TaskStatus
 from honestmeter.inspections.results import publication
 from honestmeter.inspections.results.codes import PROBLEM_CODES, RESULT_CODES
-from honestmeter.instruments.cycle import add_months
 from honestmeter.merchants.models import Merchant, MerchantStatus
 from honestmeter.ratings.grades import services as grades
 from honestmeter.settings import settings

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from honestmeter import clock, mail
-from honestmeter.auth.models import AccountStatus, Role, User
+from honestmeter.auth.models import AccountStatus, User
 from honestmeter.commitments import services as commitments
 from honestmeter.commitments.models import Commitment
 from honestmeter.db import unit_of_work
@@ -21,6 +21,7 @@ from honestmeter.instruments import state as instrument_state
 from honestmeter.instruments.models import Instrument, InstrumentStatus, InstrumentType
 from honestmeter.merchants.models import Merchant
 from honestmeter.reminders.models import Reminder
+from honestmeter.roles import Role
 
 WINDOW_DAYS = 30
 

@@ -12,9 +12,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from honestmeter import attachments, clock, labels
+from honestmeter import attachments, clock, labels, scans
 from honestmeter.errors import DomainError, NotFound
-from honestmeter.instruments import scans
 from honestmeter.instruments.forms import SCAN_ACCEPT
 from honestmeter.merchants import services as merchant_services
 from honestmeter.repairs import services as repairs

@@ -33,7 +33,7 @@ import sqlalchemy as sa
 
 from honestmeter import attachments, clock, events
 from honestmeter.auth.models import User
-from honestmeter.chinatime import china_date
+from honestmeter.chinatime import add_months, china_date
 from honestmeter.complaints import services as complaint_services
 from honestmeter.complaints.models import Complaint
 from honestmeter.db import unit_of_work
@@ -42,7 +42,6 @@ from honestmeter.extensions import db
 from honestmeter.inspections.models import Task
 from honestmeter.inspections.replies import services as replies
 from honestmeter.inspections.results import codes as result_codes
-from honestmeter.instruments.cycle import add_months
 from honestmeter.ledger import services as ledger
 from honestmeter.lists import queries as list_queries
 from honestmeter.lists import services as lists
@@ -53,8 +52,8 @@ from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import CreditFact, FactSource, Penalty, PenaltyKind
 from honestmeter.ratings.penalties import services as penalties
 from honestmeter.ratings.rules import services as rule_tables
-from honestmeter.ratings.scoring import RuleSet
 from honestmeter.repairs.models import RepairRequest, RepairStatus, RepairTarget
+from honestmeter.scoring import RuleSet
 from honestmeter.settings import settings
 from honestmeter.tables import N_
 

@@ -11,9 +11,10 @@ import pytest
 from flask import Flask, url_for
 from werkzeug.routing import Rule
 
-from honestmeter.auth.models import AccountStatus, Role
+from honestmeter.auth.models import AccountStatus
 from honestmeter.extensions import limiter
 from honestmeter.ledger import services as ledger
+from honestmeter.roles import Role
 from honestmeter.security import PUBLIC
 from tests.factories import InspectorFactory, InstrumentFactory, MerchantFactory, UserFactory, instrument_type
 

@@ -10,7 +10,7 @@ from flask import Flask
 
 from honestmeter import clock
 from honestmeter.auth import services as auth_services
-from honestmeter.auth.models import AccountStatus, Role, User
+from honestmeter.auth.models import AccountStatus, User
 from honestmeter.complaints import services as complaint_services
 from honestmeter.complaints.models import Complaint, ComplaintStatus
 from honestmeter.demo import seed as demo
@@ -21,6 +21,7 @@ from honestmeter.jobs import registry, scheduler
 from honestmeter.jobs.models import JobRun
 from honestmeter.merchants import uscc
 from honestmeter.merchants.models import Merchant
+from honestmeter.roles import Role
 from tests.factories import MerchantFactory
 
 

@@ -8,10 +8,11 @@ import pytest
 
 from honestmeter import clock
 from honestmeter.auth import services
-from honestmeter.auth.models import AccountStatus, Role
+from honestmeter.auth.models import AccountStatus
 from honestmeter.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from honestmeter.merchants import services as merchant_services
 from honestmeter.merchants.queries import find_by_uscc
+from honestmeter.roles import Role
 from tests.factories import PASSWORD, MerchantFactory, UserFactory
 
 FACTS = merchant_services.MerchantFacts(

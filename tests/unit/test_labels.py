@@ -8,7 +8,7 @@ import importlib
 from honestmeter import labels
 from honestmeter.inspections.models import OrderStatus, TaskKind
 from honestmeter.instruments import state
-from honestmeter.ratings.scoring import GRADES
+from honestmeter.scoring import GRADES
 
 MODELS = ("complaints", "inspections", "instruments", "lists", "ratings", "repairs")
 

@@ -17,7 +17,7 @@ PURE_CORES = [
     "honestmeter.ledger.checkpoint",
     "honestmeter.ledger.bundle",
     "honestmeter.inspections.draw",
-    "honestmeter.ratings.scoring",
+    "honestmeter.scoring",
     "honestmeter.merchants.uscc",
     "honestmeter.inspections.tasks.netcontent",
     "honestmeter.inspections.tasks.instrument_check",

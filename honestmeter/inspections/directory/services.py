@@ -7,12 +7,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from honestmeter.auth import services as auth_services
-from honestmeter.auth.models import AccountStatus, Role, User
+from honestmeter.auth.models import AccountStatus, User
 from honestmeter.db import unit_of_work
 from honestmeter.errors import NotFound, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Inspector
 from honestmeter.merchants.models import Region
+from honestmeter.roles import Role
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ from honestmeter.web import Page, paginate
 log = logging.getLogger(__name__)
 
 FALLBACK_BEACON = "anchor-block-hash"
-NOTICE_ENDPOINT = "results.plan_notice_pdf"
+NOTICE_ENDPOINT = "notices.plan_notice_pdf"
 TASKS = cast(sa.Table, Task.__table__)
 TASK_INSPECTORS = cast(sa.Table, TaskInspector.__table__)
 CHUNK = 1000

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from honestmeter import clock
-from honestmeter.auth.models import Role, User
+from honestmeter.auth.models import User
 from honestmeter.chinatime import CHINA
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
@@ -36,7 +36,8 @@ from honestmeter.inspections.models import (
 )
 from honestmeter.merchants.models import Merchant, MerchantStatus, Region, Sector
 from honestmeter.merchants.queries import find_by_uscc, region_prefix
-from honestmeter.ratings.scoring import GRADES
+from honestmeter.roles import Role
+from honestmeter.scoring import GRADES
 from honestmeter.web import Page, paginate
 
 # Draw strata, in announcement order: the credit grades, then merchants not yet rated.

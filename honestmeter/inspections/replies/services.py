@@ -21,13 +21,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from honestmeter import clock, events
-from honestmeter.auth.models import Role, User
+from honestmeter.auth.models import User
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.inspections.models import ReplyStatus, ResultReply, Task, TaskStatus
 from honestmeter.inspections.replies import records as reply_records
 from honestmeter.ledger import services as ledger
+from honestmeter.roles import Role
 from honestmeter.tables import N_
 
 MIN_BODY = 10

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from honestmeter import clock, events, mail
-from honestmeter.auth.models import AccountStatus, Role, User
+from honestmeter.auth.models import AccountStatus, User
 from honestmeter.chinatime import china_date
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
@@ -31,6 +31,7 @@ from honestmeter.inspections.results import workdays
 from honestmeter.inspections.results.codes import ABNORMAL_LISTING
 from honestmeter.ledger import services as ledger
 from honestmeter.lists import services as lists
+from honestmeter.roles import Role
 from honestmeter.settings import settings
 
 log = logging.getLogger(__name__)

@@ -1,10 +1,9 @@
-"""Review and publication of results, follow-up (rectification orders, 09), notices.
+"""Review and publication of results, follow-up (rectification orders, 09). Their PDFs are served by notices.
 
 Abnormal-list proposals from 10 results are decided in honestmeter/lists/routes.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,10 +21,7 @@ from honestmeter.inspections.results import followup, publication
 from honestmeter.inspections.results import records as result_records
 from honestmeter.inspections.results.forms import CloseFollowUpForm, OrderForm, PublishForm
 from honestmeter.lists.models import ListEntry
-from honestmeter.notices import services as notices
-from honestmeter.notices.models import Notice
-from honestmeter.notices.routes import send_pdf
-from honestmeter.security import admin_required, merchant_required, public
+from honestmeter.security import admin_required, merchant_required
 from honestmeter.web import paginate, show_error
 
 bp = Blueprint("results", __name__)
@@ -37,25 +33,6 @@ def _task(task_id: int) -> Task:
         return publication.get_task(task_id)
     except NotFound:
         abort(404)
-
-
-def _notice_pdf(issue: Callable[[], Notice], filename: str) -> Any:
-    """Issue (or fetch) a notice and send it; a fact that cannot be printed yet is a 404."""
-    try:
-        notice = issue()
-    except NotFound:
-        abort(404)
-    return send_pdf(notice, filename)
-
-
-def _result_pdf(task: Task) -> Any:
-    return _notice_pdf(
-        lambda: notices.inspection_result_notice(task, request.url_root), f"result-{task.merchant.uscc}-{task.id}.pdf"
-    )
-
-
-def _order_pdf(order: RectificationOrder) -> Any:
-    return _notice_pdf(lambda: notices.rectification_notice(order, request.url_root), f"order-{order.id}.pdf")
 
 
 def _order(order_id: int) -> RectificationOrder:
@@ -205,26 +182,7 @@ def close_follow_up(task_id: int) -> Any:
     return _review(task, close_form=form), 422
 
 
-@bp.route("/admin/results/<int:task_id>.pdf")
-@admin_required
-def result_pdf(task_id: int) -> Any:
-    return _result_pdf(_task(task_id))
-
-
-@bp.route("/admin/orders/<int:order_id>.pdf")
-@admin_required
-def order_pdf(order_id: int) -> Any:
-    return _order_pdf(_order(order_id))
-
-
 # ---------------------------------------------------------------- merchant portal
-
-
-def _own_published(task_id: int) -> Task:
-    try:
-        return replies.own_published_task(task_id, current_user.merchant_id)
-    except NotFound:
-        abort(404)
 
 
 @bp.route("/portal/results")
@@ -243,28 +201,6 @@ def my_results() -> Any:
     )
 
 
-@bp.route("/portal/results/<int:task_id>.pdf")
-@merchant_required
-def my_result_pdf(task_id: int) -> Any:
-    return _result_pdf(_own_published(task_id))
-
-
-@bp.route("/portal/orders/<int:order_id>.pdf")
-@merchant_required
-def my_order_pdf(order_id: int) -> Any:
-    order = db.session.get(RectificationOrder, order_id)
-    if order is None or order.merchant_id != current_user.merchant_id:
-        abort(404)
-    return _order_pdf(order)
-
-
 # ---------------------------------------------------------------- public
 
 
-@bp.route("/plans/<int:plan_id>/results.pdf")
-@public
-def plan_notice_pdf(plan_id: int) -> Any:
-    plan = db.session.get(Plan, plan_id)
-    if plan is None:
-        abort(404)
-    return _notice_pdf(lambda: notices.plan_results_notice(plan, request.url_root), f"plan-{plan.id}-results.pdf")

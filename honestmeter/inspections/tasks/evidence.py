@@ -14,7 +14,7 @@ from pathlib import Path, PurePath
 from typing import Final
 
 from honestmeter.errors import ValidationFailed
-from honestmeter.instruments.scans import human_size
+from honestmeter.scans import human_size
 from honestmeter.storage import write_once
 from honestmeter.tables import N_
 

@@ -38,7 +38,7 @@ from honestmeter.inspections.tasks.forms import (
 )
 from honestmeter.inspections.tasks.instrument_check import judge_instrument
 from honestmeter.instruments.forms import CYCLE_LABELS
-from honestmeter.instruments.scans import human_size
+from honestmeter.scans import human_size
 from honestmeter.security import admin_required, inspector_required
 from honestmeter.web import choices, paginate, show_error
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from honestmeter import clock
 from honestmeter.extensions import db
 from honestmeter.ratings.models import CreditFact, FactSource
-from honestmeter.ratings.scoring import RuleCode
+from honestmeter.scoring import RuleCode
 
 
 def add(merchant_id: int, rule: str, happened_on: date, *, source: FactSource, source_id: int, ref: str) -> CreditFact:

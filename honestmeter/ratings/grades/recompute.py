@@ -44,7 +44,7 @@ from honestmeter.merchants.models import Merchant
 from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import CreditFact, GradeChange
 from honestmeter.ratings.rules import services as rule_tables
-from honestmeter.ratings.scoring import MAX_SCORE, MIN_SCORE, Rule, RuleCode, RuleSet, window_start
+from honestmeter.scoring import MAX_SCORE, MIN_SCORE, Rule, RuleCode, RuleSet, window_start
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from honestmeter.lists.queries import listed_kinds_many
 from honestmeter.merchants.models import Merchant
 from honestmeter.ratings.models import CreditFact, GradeChange
 from honestmeter.ratings.rules import services as rule_tables
-from honestmeter.ratings.scoring import Fact, Grade, RuleCode, RuleSet, grade
+from honestmeter.scoring import Fact, Grade, RuleCode, RuleSet, grade
 from honestmeter.settings import settings
 from honestmeter.tables import N_
 

@@ -27,11 +27,11 @@ import sqlalchemy as sa
 
 from honestmeter import clock, tables
 from honestmeter.auth.models import User
+from honestmeter.chinatime import add_months
 from honestmeter.db import unit_of_work
 from honestmeter.errors import NotFound, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Task
-from honestmeter.instruments.cycle import add_months
 from honestmeter.labels import PENALTY_KIND as KIND_LABELS
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants import queries as merchant_queries
@@ -41,7 +41,7 @@ from honestmeter.ratings.facts import services as facts
 from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import FactSource, Penalty, PenaltyKind
 from honestmeter.ratings.penalties import records as penalty_records
-from honestmeter.ratings.scoring import RuleCode
+from honestmeter.scoring import RuleCode
 from honestmeter.settings import settings
 from honestmeter.tables import N_
 

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from honestmeter.ratings.scoring import RuleSet
+from honestmeter.scoring import RuleSet
 
 LIMIT = 1000  # points and months: far beyond any sensible value, only to keep typos out of the table
 

@@ -14,7 +14,7 @@ from honestmeter.ratings.grades import recompute
 from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.rules import services as rules
 from honestmeter.ratings.rules.forms import RuleTableForm
-from honestmeter.ratings.scoring import DEFAULT_RULES, RuleSet
+from honestmeter.scoring import DEFAULT_RULES, RuleSet
 from honestmeter.security import admin_required
 from honestmeter.web import show_error
 

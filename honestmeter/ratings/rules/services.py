@@ -21,7 +21,7 @@ from honestmeter.extensions import db
 from honestmeter.ledger import services as ledger
 from honestmeter.ledger.models import LedgerEntry
 from honestmeter.ratings.models import RuleTable
-from honestmeter.ratings.scoring import DEFAULT_RULES, Rule, RuleSet
+from honestmeter.scoring import DEFAULT_RULES, Rule, RuleSet
 from honestmeter.tables import N_
 
 if TYPE_CHECKING:

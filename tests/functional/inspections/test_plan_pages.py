@@ -12,12 +12,13 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from honestmeter.auth.models import Role, User
+from honestmeter.auth.models import User
 from honestmeter.extensions import db
 from honestmeter.inspections import draw
 from honestmeter.inspections.draws import services as draws
 from honestmeter.inspections.models import CheckItem, Decision, Draw, Plan, PlanStatus, Recusal
 from honestmeter.ledger import anchoring
+from honestmeter.roles import Role
 from tests.conftest import Auth
 from tests.factories import InspectorFactory, MerchantFactory, PlanFactory, UserFactory
 

@@ -19,7 +19,7 @@ from honestmeter.ledger import services as ledger
 from honestmeter.ratings.grades import recompute
 from honestmeter.ratings.models import RuleTable
 from honestmeter.ratings.rules import services as rules
-from honestmeter.ratings.scoring import DEFAULT_RULES
+from honestmeter.scoring import DEFAULT_RULES
 from tests.factories import PASSWORD, InspectorFactory, MerchantFactory, UserFactory
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)

@@ -19,10 +19,10 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
-from honestmeter.auth.models import Role
 from honestmeter.complaints.models import Complaint
 from honestmeter.extensions import csrf as csrf_ext
 from honestmeter.extensions import db
+from honestmeter.roles import Role
 from honestmeter.security import PUBLIC
 from tests.functional.security.conftest import TOKEN, World, fingerprint, sign_in, text
 

@@ -15,8 +15,8 @@ import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 
-from honestmeter.auth.models import Role
 from honestmeter.config import Config
+from honestmeter.roles import Role
 from honestmeter.security import PUBLIC, secure_cookie_defaults
 from tests.factories import PASSWORD, UserFactory
 from tests.functional.security.conftest import World, sign_in

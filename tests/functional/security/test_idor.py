@@ -20,7 +20,7 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
-from honestmeter.auth.models import Role
+from honestmeter.roles import Role
 from honestmeter.security import PUBLIC
 from tests.functional.security.conftest import PNG, Shop, Team, World, fingerprint, sign_in, text
 
@@ -71,10 +71,10 @@ MERCHANT_CASES: dict[str, Case] = {
             "result": "pass",
         },
     ),
-    "lists.my_certificate": Case(lambda s: {"entry_id": s.model_unit.id}),
+    "notices.my_certificate": Case(lambda s: {"entry_id": s.model_unit.id}),
     "lists.my_evidence": Case(lambda s: {"entry_id": s.model_unit.id, "sha256": s.evidence_sha}),
-    "results.my_order_pdf": Case(lambda s: {"order_id": s.order.id}),
-    "results.my_result_pdf": Case(lambda s: {"task_id": s.result.id}),
+    "notices.my_order_pdf": Case(lambda s: {"order_id": s.order.id}),
+    "notices.my_result_pdf": Case(lambda s: {"task_id": s.result.id}),
     "replies.my_reply": Case(
         lambda s: {"task_id": s.result.id}, lambda s: {"body": "我店已整改，电子秤已送检并取得检定证书。"}
     ),

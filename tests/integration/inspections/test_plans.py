@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from honestmeter.auth.models import Role
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.inspections.models import CheckForm, Decision, Draw, DrawStatus, PlanStatus, RecusalSource
 from honestmeter.inspections.plans import services as plans
 from honestmeter.merchants.models import MerchantStatus
+from honestmeter.roles import Role
 from tests.factories import InspectorFactory, MerchantFactory, PlanFactory, UserFactory
 
 FACTS = plans.PlanFacts(

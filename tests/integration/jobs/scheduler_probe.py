@@ -29,7 +29,7 @@ def app_with_probes() -> Flask:
 
 
 def main() -> None:
-    from honestmeter.cli import main as cli
+    from honestmeter.__main__ import main as cli
 
     cli(["scheduler"], obj=ScriptInfo(create_app=app_with_probes))
 

@@ -25,7 +25,7 @@ from honestmeter.ratings.grades import recompute
 from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import CreditFact, FactSource, GradeChange
 from honestmeter.ratings.rules import services as rules
-from honestmeter.ratings.scoring import DEFAULT_RULES, RuleSet, window_start
+from honestmeter.scoring import DEFAULT_RULES, RuleSet, window_start
 from tests.factories import MerchantFactory, UserFactory
 
 TODAY = date(2026, 11, 23)

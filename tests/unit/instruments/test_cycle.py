@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from honestmeter.instruments.cycle import add_months, next_due
+from honestmeter.chinatime import add_months
+from honestmeter.instruments.cycle import next_due
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from honestmeter.instruments import scans
+from honestmeter import scans
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20

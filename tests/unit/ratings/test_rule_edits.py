@@ -8,7 +8,7 @@ import pytest
 
 from honestmeter.ratings.facts import services as facts
 from honestmeter.ratings.rules import services as rules
-from honestmeter.ratings.scoring import DEFAULT_RULES, RuleSet
+from honestmeter.scoring import DEFAULT_RULES, RuleSet
 
 
 @pytest.mark.parametrize(

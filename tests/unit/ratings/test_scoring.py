@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from honestmeter.ratings.scoring import DEFAULT_RULES, Fact, Rule, RuleSet, grade, window_start
+from honestmeter.scoring import DEFAULT_RULES, Fact, Rule, RuleSet, grade, window_start
 
 TODAY = date(2026, 6, 15)
 BASE = DEFAULT_RULES.base

@@ -17,7 +17,7 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
-from honestmeter.instruments.cycle import add_months
+from honestmeter.chinatime import add_months
 from honestmeter.tables import N_
 
 __all__ = [
