@@ -66,6 +66,7 @@ test: install-dev lint
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check honestmeter tests bench scripts
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	$(BIN)/mypy --strict --follow-imports=silent $(PURE_CORES)
 

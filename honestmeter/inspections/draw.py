@@ -23,6 +23,7 @@ import gc
 import hashlib
 import heapq
 import hmac
+import importlib
 import itertools
 import math
 import operator
@@ -34,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from honestmeter.ledger.canonical import canonical_bytes
 
@@ -386,11 +387,10 @@ class PythonBackend:
 
 
 def _load_backend() -> Backend:
-    try:
-        from honestmeter.inspections import _drawscore
+    try:  # by name: the optional C extension, not the `inspections` package and the web wiring it holds
+        return cast(Backend, importlib.import_module("honestmeter.inspections._drawscore"))
     except ImportError:  # not built (no compiler or OpenSSL headers at install time)
         return PythonBackend()
-    return _drawscore
 
 
 backend: Backend = _load_backend()
