@@ -16,6 +16,7 @@ per score, multiplied by the scores the draw needs.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import math
 import os
@@ -193,8 +194,6 @@ def bench_point(pool: Pool, scale: Fraction, args: argparse.Namespace, per_score
 def baselines(pool: Pool) -> float:
     """Prints the hashlib floor over the pool; returns the reference's seconds per score."""
     section("baselines")
-    import hashlib
-
     codes = [c.encode() for m in pool.grades.values() for c in m]
     t0 = time.perf_counter()
     for c in codes:

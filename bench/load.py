@@ -102,6 +102,7 @@ import public
 import sqlalchemy as sa
 from figures import report, section, summary
 from flask import Flask
+from flask_migrate import upgrade
 
 from honestmeter.app import create_app
 from honestmeter.config import normalize_database_url
@@ -444,8 +445,6 @@ def ensure_world(args: argparse.Namespace, admin: sa.Engine, tmp: Path) -> str:
 
 def prime(args: argparse.Namespace, wanted: str) -> None:
     """Grade everyone as of GRADED_ON (the initial pass), then publish the facts the nightly pass will find."""
-    from flask_migrate import upgrade
-
     upgrade()  # a no-op unless the code has a migration the cloned world lacks
     initial, sql = grading.timed_pass(GRADED_ON)
     report(
@@ -489,8 +488,6 @@ def prepare_run(url: str, tmp: Path, chain: str, args: argparse.Namespace) -> In
     app = make_app(url, tmp, chain)
     rng = random.Random(20261124)
     with app.app_context():
-        from flask_migrate import upgrade
-
         upgrade()  # a no-op unless the code has a migration the kept world lacks
         start = time.perf_counter()
         result = anchoring.anchor_pending()

@@ -72,13 +72,14 @@ from typing import Any
 import sqlalchemy as sa
 from figures import report, section, summary
 from flask import Flask
+from flask_migrate import upgrade
 
 from honestmeter.app import create_app
 from honestmeter.commitments import services as commitment_services
 from honestmeter.config import normalize_database_url
 from honestmeter.extensions import db
+from honestmeter.merchants import initials, search, uscc
 from honestmeter.merchants import queries as merchant_queries
-from honestmeter.merchants import search, uscc
 
 PG_SCRATCH_DB = "hm_bench_public"
 BENCH_DIR = Path(__file__).resolve().parent
@@ -179,7 +180,7 @@ def merchant_name(rng: random.Random, sector: str, district: str) -> str:
 
 
 def _initials(names: Sequence[str]) -> list[str]:
-    return [search.name_initials(n) for n in names]
+    return [initials.name_initials(n) for n in names]
 
 
 def world(
@@ -626,8 +627,6 @@ def sql_timings(queries: Sequence[tuple[str, str]]) -> dict[str, list[float]]:
 
 
 def build_world(args: argparse.Namespace, rng: random.Random) -> None:
-    from flask_migrate import upgrade
-
     upgrade()
     commitment_services.seed_default_templates()
     template = commitment_services.current_template("retail")

@@ -12,16 +12,42 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from honestmeter import security, settings
+# The composition root: the one module that imports every domain (nothing imports it but the entry points).
+from honestmeter import (
+    api,
+    auth,
+    cli,
+    commitments,
+    complaints,
+    console,
+    inspections,
+    instruments,
+    jobs,
+    labels,
+    ledger,
+    lists,
+    merchants,
+    notices,
+    ops,
+    public,
+    ratings,
+    repairs,
+    security,
+    settings,
+)
+from honestmeter.auth import passwords
 from honestmeter.config import Config, load_secret_key
 from honestmeter.errors import DomainError
 from honestmeter.extensions import babel, csrf, db, limiter, login_manager, migrate
+from honestmeter.ops import logs
+from honestmeter.roles import Role
+from honestmeter.scoring import BEST_GRADE
 from honestmeter.storage import StorageFull
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -68,15 +94,10 @@ def select_locale() -> str:
 
 
 def babel_languages() -> tuple[str, ...]:
-    from flask import current_app
-
     return tuple(current_app.config["LANGUAGES"])
 
 
 def register_extensions(app: Flask) -> None:
-    from honestmeter.auth import passwords
-    from honestmeter.ops import logs
-
     logs.init_app(app)  # first, so every response and log line carries the request id
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
@@ -96,25 +117,6 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_domains(app: Flask) -> None:
-    from honestmeter import (
-        api,
-        auth,
-        commitments,
-        complaints,
-        console,
-        inspections,
-        instruments,
-        jobs,
-        ledger,
-        lists,
-        merchants,
-        notices,
-        ops,
-        public,
-        ratings,
-        repairs,
-    )
-
     domains = (
         ledger,
         auth,
@@ -135,8 +137,6 @@ def register_domains(app: Flask) -> None:
     )
     for domain in domains:
         domain.init_app(app)
-    from honestmeter import cli
-
     cli.init_app(app)
 
 
@@ -176,10 +176,6 @@ def _disk_full(err: sa.exc.OperationalError) -> bool:
 
 
 def register_template_context(app: Flask) -> None:
-    from honestmeter import labels
-    from honestmeter.roles import Role
-    from honestmeter.scoring import BEST_GRADE
-
     app.add_template_filter(labels.label, "label")  # {{ value|label }}: an enum's or code's words, translated
     app.jinja_env.globals["best_grade"] = BEST_GRADE  # the grade that earns the 诚信计量 A 级 mark (macros too)
 

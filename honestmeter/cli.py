@@ -200,16 +200,12 @@ def demo_data(count: int, seed: int, if_empty: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from honestmeter.inspections.draws.admin_cli import announce_command, reveal_command
     from honestmeter.inspections.draws.cli import draw_group
     from honestmeter.instruments.cli import import_group
     from honestmeter.merchants.cli import import_merchants
 
     # One `honestmeter import` group; each domain contributes its own command to it.
     import_group.add_command(import_merchants)
-    # One `honestmeter draw` group: `verify` (offline, no app needed), `announce` and `reveal` (admin).
-    draw_group.add_command(announce_command)
-    draw_group.add_command(reveal_command)
     for command in (serve, scheduler, jobs_group, create_user, demo_data, draw_group):
         app.cli.add_command(command)
 

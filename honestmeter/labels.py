@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
+
 from honestmeter.scoring import GRADES
 from honestmeter.tables import N_
 
@@ -228,13 +230,9 @@ def msgid(value: Any, vocabulary: str | None = None) -> str:
 
 def label(value: Any, vocabulary: str | None = None) -> str:
     """The label in the request's language: the `|label` Jinja filter."""
-    from flask_babel import gettext
-
     return gettext(msgid(value, vocabulary))
 
 
 def lazy(labels: Mapping[Any, str]) -> dict[Any, Any]:
     """Lazily translated copies, for form choices declared at import time."""
-    from flask_babel import lazy_gettext
-
     return {key: lazy_gettext(text) for key, text in labels.items()}

@@ -61,7 +61,7 @@ def read_table(data: bytes) -> list[list[Cell]]:
 
 
 def _read_xlsx(data: bytes) -> list[list[Cell]]:
-    import openpyxl
+    import openpyxl  # noqa: PLC0415 — loaded for the first spreadsheet upload, not by every process
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:

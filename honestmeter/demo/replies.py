@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from honestmeter.auth import passwords
 from honestmeter.auth.models import AccountStatus, User
+from honestmeter.demo.seed import MERCHANT_PASSWORD  # the demo's documented merchant password
 from honestmeter.extensions import db
 from honestmeter.inspections.models import ResultReply, Task, TaskStatus
 from honestmeter.inspections.replies import services as replies
@@ -64,8 +65,6 @@ def _account(task: Task, password_hash: str, counter: Counter[str]) -> User:
 
 def generate(*, seed: int) -> dict[str, int]:
     """Add the demo replies on published results; nothing when there are replies already or no published result."""
-    from honestmeter.demo.seed import MERCHANT_PASSWORD  # the demo's documented merchant password
-
     admin = _admin()
     if admin is None or db.session.scalar(sa.select(ResultReply.id).limit(1)) is not None:
         return {"replies": 0}

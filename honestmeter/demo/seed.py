@@ -38,8 +38,8 @@ from honestmeter.instruments.models import (
     VerificationResult,
 )
 from honestmeter.ledger import services as ledger
+from honestmeter.merchants import initials, uscc
 from honestmeter.merchants import records as merchant_records
-from honestmeter.merchants import search, uscc
 from honestmeter.merchants.models import Merchant, MerchantStatus, Region
 from honestmeter.roles import Role
 
@@ -199,7 +199,7 @@ def _merchant_rows(
             {
                 "uscc": code,
                 "name": name,
-                "name_initials": search.name_initials(name),
+                "name_initials": initials.name_initials(name),
                 "sector_code": sector,
                 "region_code": region,
                 "address": rng.choice(pools.addresses),

@@ -337,9 +337,10 @@ def csv_template(catalogue: Sequence[TypeEntry]) -> bytes:
 
 def xlsx_template(catalogue: Sequence[TypeEntry]) -> bytes:
     """Sheet 1: header, the example row, drop-downs for type and use; sheet 2: the type codes."""
-    import openpyxl
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
+    # openpyxl loads only when a template is asked for: most processes never write a spreadsheet.
+    import openpyxl  # noqa: PLC0415
+    from openpyxl.styles import Font, PatternFill  # noqa: PLC0415
+    from openpyxl.worksheet.datavalidation import DataValidation  # noqa: PLC0415
 
     book = openpyxl.Workbook()
     sheet = book.active

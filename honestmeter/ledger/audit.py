@@ -10,7 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from honestmeter.extensions import db
-from honestmeter.ledger import canonical, checkpoint, keys, merkle, services
+from honestmeter.ledger import anchoring, canonical, checkpoint, keys, merkle, services
+from honestmeter.ledger.chain import ChainError
 from honestmeter.ledger.models import LedgerAnchor, LedgerCheckpoint, LedgerEntry
 
 BATCH = 10_000
@@ -112,9 +113,6 @@ def check_rows() -> list[str]:
 
 def check_chain() -> list[str]:
     """(c) The chain still holds every anchored root (a reset or foreign chain is caught)."""
-    from honestmeter.ledger import anchoring
-    from honestmeter.ledger.chain import ChainError
-
     state = anchoring.chain_state()
     if state.contract is None:
         return []

@@ -26,6 +26,7 @@ from honestmeter.extensions import db
 from honestmeter.ledger import bundle, canonical, checkpoint, keys, merkle
 from honestmeter.ledger.models import (
     LedgerAnchor,
+    LedgerChain,
     LedgerCheckpoint,
     LedgerEntry,
     LedgerHead,
@@ -288,8 +289,6 @@ def anchor_for(size: int) -> LedgerAnchor | None:
 
 def ledger_status() -> dict[str, Any]:
     """For dashboards: size, anchored size, leaves waiting, and any chain alarm or anchoring error."""
-    from honestmeter.ledger.models import LedgerChain
-
     anchored = latest_anchor()
     state = db.session.get(LedgerChain, 1)
     return {

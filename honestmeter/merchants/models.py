@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from honestmeter.db import Base, TimestampMixin
+from honestmeter.merchants.initials import name_initials
 
 if TYPE_CHECKING:
     from honestmeter.auth.models import User
@@ -81,8 +82,6 @@ class Merchant(TimestampMixin, Base):
 
     @validates("name")
     def _name_set(self, key: str, name: str) -> str:
-        from honestmeter.merchants.search import name_initials  # search imports this module
-
         self.name_initials = name_initials(name)
         return name
 

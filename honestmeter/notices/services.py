@@ -34,6 +34,7 @@ from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
 from honestmeter.merchants.models import Merchant
 from honestmeter.notices import documents
 from honestmeter.notices.models import Notice
+from honestmeter.ratings.grades import services as grades
 from honestmeter.settings import settings
 from honestmeter.storage import write_once
 
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 def default_renderer() -> WeasyPrintRenderer:
     """The process's PDF renderer. WeasyPrint is imported on first use, not when the app is created: it costs
     every gunicorn worker and CLI call about a second, and most never render a PDF."""
-    from honestmeter.notices.rendering import default_renderer as renderer
+    from honestmeter.notices.rendering import default_renderer as renderer  # noqa: PLC0415
 
     return renderer()
 
@@ -190,8 +191,6 @@ def commitment_job(merchant: Merchant, request_root: str | None = None) -> Job:
 
 def sticker_job(merchant: Merchant, request_root: str | None = None) -> Job:
     """The A6 premises sticker for the merchant's current public state (directory entry, commitment, grade)."""
-    from honestmeter.ratings.grades import services as grades
-
     commitment = commitment_services.current_commitment(merchant.id)
     history = commitment_services.history(merchant.id)
     status = "valid" if commitment else ("unsigned" if not history else str(history[0].status))

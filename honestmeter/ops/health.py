@@ -53,8 +53,8 @@ def check_database() -> Check:
 
 def check_chain(state: LedgerChain | None) -> Check:
     # web3 is imported here, not at app creation: it costs every gunicorn worker and CLI call a second.
-    from honestmeter.ledger import anchoring
-    from honestmeter.ledger.chain import ChainError, Web3AnchorClient
+    from honestmeter.ledger import anchoring  # noqa: PLC0415
+    from honestmeter.ledger.chain import ChainError, Web3AnchorClient  # noqa: PLC0415
 
     chain = settings().LEDGER_CHAIN
     started = time.perf_counter()

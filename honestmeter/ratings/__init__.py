@@ -15,12 +15,14 @@ def init_app(app: Flask) -> None:
     from honestmeter.ledger.services import register_projection
     from honestmeter.ratings import cli, subscribers
     from honestmeter.ratings.grades import services as grades
+    from honestmeter.ratings.penalties import records as penalty_records
     from honestmeter.ratings.penalties import routes as penalty_routes
     from honestmeter.ratings.rules import routes as rule_routes
     from honestmeter.ratings.rules import services as rules
 
     for bp in (rule_routes.bp, penalty_routes.bp):
         app.register_blueprint(bp)
+    register_projection(app, penalty_records.RECORD_TYPE, penalty_records.projection)
     subscribers.subscribe(app)
     app.cli.add_command(cli.grades_group)
     register_projection(app, grades.RECORD_TYPE, grades.projection)

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from honestmeter.extensions import db
-from honestmeter.merchants import search
+from honestmeter.merchants import initials, search
 from honestmeter.merchants.models import Merchant
 from tests.factories import MerchantFactory
 
@@ -68,7 +68,7 @@ def queries() -> list[str]:
     """The fixed queries and fragments of 1–5 characters cut from the names and their initials."""
     rng = random.Random(20261123)
     cut = []
-    for text in NAMES + [search.name_initials(n) for n in NAMES]:
+    for text in NAMES + [initials.name_initials(n) for n in NAMES]:
         for _ in range(4):
             length = rng.randint(1, min(5, len(text)))
             start = rng.randint(0, len(text) - length)

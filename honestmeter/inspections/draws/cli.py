@@ -1,4 +1,9 @@
-"""`honestmeter draw verify BUNDLE.json`: re-run a published draw offline (DESIGN §5.6). Needs no app or database."""
+"""`honestmeter draw verify BUNDLE.json`: re-run a published draw offline (DESIGN §5.6), with no app or database.
+
+`honestmeter draw announce PLAN_ID` and `honestmeter draw reveal DRAW_ID [--beacon VALUE]`: the scheduler does both
+at the planned times; these run a draw by hand (and external-beacon draws, whose value a regulator types in after
+the named event). They import the services when run, so `verify` starts without the app.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,9 @@ import json
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
+from honestmeter.errors import DomainError
 from honestmeter.inspections import draw
 
 
@@ -48,3 +55,36 @@ def verify(bundle_file: Path) -> None:
         f"unassigned 未能派员: {len(result['unassigned'])}"
     )
     click.echo(f"  beacon 随机源: {ann['beacon']}")
+
+
+@draw_group.command("announce")
+@click.argument("plan_id", type=int)
+@with_appcontext
+def announce_command(plan_id: int) -> None:
+    """Freeze a plan's pool and publish the draw announcement (it must be anchored before the reveal)."""
+    from honestmeter.inspections.draws import services as draws
+
+    try:
+        found = draws.announce(plan_id)
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(f"draw {found.id} announced: announcement_hash {found.announcement_hash.hex()}, beacon {found.beacon}")
+
+
+@draw_group.command("reveal")
+@click.argument("draw_id", type=int)
+@click.option("--beacon", "beacon_value", default=None, help="The external beacon's value, as named in advance.")
+@with_appcontext
+def reveal_command(draw_id: int, beacon_value: str | None) -> None:
+    """Reveal an anchored draw: secret, beacon value, result and tasks."""
+    from honestmeter.inspections.draws import services as draws
+
+    try:
+        found = draws.reveal(draw_id, beacon_value=beacon_value)
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    result = found.result or {}
+    click.echo(
+        f"draw {found.id} revealed: {len(result.get('selected', []))} selected, "
+        f"{len(result.get('unassigned', []))} unassigned, result_hash {(found.result_hash or b'').hex()}"
+    )

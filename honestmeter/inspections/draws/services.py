@@ -241,8 +241,9 @@ def beacon_bytes(value: str) -> bytes:
 
 
 def _block_hash(block_number: int) -> bytes:
-    from honestmeter.ledger import anchoring
-    from honestmeter.ledger.chain import ChainError
+    # Loaded when a draw reads its block hash, not with the app: the chain client pulls in web3 (about a second).
+    from honestmeter.ledger import anchoring  # noqa: PLC0415
+    from honestmeter.ledger.chain import ChainError  # noqa: PLC0415
 
     try:
         return anchoring.client().block_hash(block_number)

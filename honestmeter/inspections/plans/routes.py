@@ -9,8 +9,9 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from honestmeter import chinatime, labels
+from honestmeter import chinatime, clock, labels
 from honestmeter.errors import DomainError, NotFound
+from honestmeter.extensions import db
 from honestmeter.inspections.draws import services as draws
 from honestmeter.inspections.models import CheckForm, Decision, DrawStatus, Plan, PlanStatus
 from honestmeter.inspections.plans import services as plans
@@ -24,6 +25,7 @@ from honestmeter.inspections.plans.forms import (
     PlanForm,
     RevealForm,
 )
+from honestmeter.merchants.models import Region
 from honestmeter.merchants.queries import sector_choices
 from honestmeter.security import admin_required, inspector_required, merchant_required, public
 from honestmeter.settings import settings
@@ -120,9 +122,6 @@ def toggle_check_item(item_id: int, action: str) -> Any:
 
 
 def _region_choices() -> list[tuple[str, str]]:
-    from honestmeter.extensions import db
-    from honestmeter.merchants.models import Region
-
     rows = db.session.execute(db.select(Region.code, Region.name, Region.level).order_by(Region.code))
     return [(code, "\u3000" * (level - 1) + f"{name}（{code}）") for code, name, level in rows]
 
@@ -156,8 +155,6 @@ def _plan_form(plan: Plan | None = None) -> PlanForm:
 
 
 def _this_year() -> int:
-    from honestmeter import clock
-
     return clock.today().year
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
+from apscheduler.triggers.cron import CronTrigger
 
 from honestmeter import clock
 from honestmeter.auth.models import User
@@ -22,6 +23,7 @@ from honestmeter.chinatime import CHINA
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from honestmeter.extensions import db
+from honestmeter.inspections import draw
 from honestmeter.inspections.models import (
     CheckForm,
     CheckItem,
@@ -162,8 +164,6 @@ def parse_ratio(value: object, stratum: str) -> Decimal:
 
 def cron_trigger(expression: str) -> Any:
     """The APScheduler trigger of a crontab line, in China Standard Time; ValidationFailed if invalid."""
-    from apscheduler.triggers.cron import CronTrigger
-
     try:
         return CronTrigger.from_crontab(expression.strip(), timezone=CHINA)
     except (ValueError, TypeError) as err:
@@ -415,8 +415,6 @@ class PoolPreview:
 
 
 def stratum_k(ratio: Decimal, size: int) -> int:
-    from honestmeter.inspections import draw
-
     return int(draw.stratum_k(ratio, size))
 
 

@@ -36,6 +36,7 @@ from honestmeter.inspections.models import (
 from honestmeter.inspections.results import codes as results
 from honestmeter.inspections.results import records as result_records
 from honestmeter.inspections.results.publication import deadline_for
+from honestmeter.inspections.tasks import services as tasks  # imports this module too: use it by attribute
 from honestmeter.ledger import services as ledger
 from honestmeter.lists import services as lists
 from honestmeter.lists.models import ListKind
@@ -136,9 +137,7 @@ def issue_order(
         )
         db.session.add(order)
         db.session.flush()
-        from honestmeter.inspections.tasks.services import create_task
-
-        reinspection = create_task(
+        reinspection = tasks.create_task(
             kind=TaskKind.REINSPECTION,
             merchant_id=task.merchant_id,
             inspector_ids=[a.inspector_id for a in task.assignments],

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -26,13 +25,6 @@ from honestmeter.web import describe, paginate, show_error
 bp = Blueprint("penalties", __name__)
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
-
-
-@bp.record_once
-def _register_projection(state: BlueprintSetupState) -> None:
-    from honestmeter.ledger.services import register_projection
-
-    register_projection(state.app, penalty_records.RECORD_TYPE, penalty_records.projection)
 
 
 @bp.app_template_global("penalty_last_public_day")

@@ -10,23 +10,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
 from honestmeter import clock
+from honestmeter.auth.models import User
 from honestmeter.db import unit_of_work
 from honestmeter.errors import NotFound, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.ledger import services as ledger
 from honestmeter.ledger.models import LedgerEntry
+from honestmeter.merchants.models import Merchant
+from honestmeter.ratings.grades import recompute  # recompute reads the rules through this module too
 from honestmeter.ratings.models import RuleTable
 from honestmeter.scoring import DEFAULT_RULES, Rule, RuleSet
 from honestmeter.tables import N_
-
-if TYPE_CHECKING:
-    from honestmeter.auth.models import User
-    from honestmeter.ratings.grades.recompute import Summary
 
 RECORD_TYPE = "rating_rules"
 # Publishing recomputes every grade in the admin's request only up to this many merchants (a second or two);
@@ -50,8 +49,6 @@ def versions() -> list[RuleTable]:
 
 def authors(tables: list[RuleTable]) -> dict[int, str]:
     """version → who published it (display name); the seeded defaults have no author."""
-    from honestmeter.auth.models import User
-
     ids = {t.created_by_id for t in tables if t.created_by_id is not None}
     if not ids:
         return {}
@@ -180,12 +177,10 @@ def check(body: dict[str, Any]) -> RuleSet:
 @dataclass(frozen=True)
 class Published:
     table: RuleTable
-    summary: Summary | None  # None: the rules_watch job applies it (too many merchants for one request)
+    summary: recompute.Summary | None  # None: the rules_watch job applies it (too many merchants for one request)
 
 
 def merchant_count() -> int:
-    from honestmeter.merchants.models import Merchant
-
     return int(db.session.scalar(sa.select(sa.func.count(Merchant.id))) or 0)
 
 
@@ -202,8 +197,6 @@ def publish(body: dict[str, Any], note: str, by: User) -> Published:
         table = add_version(parsed.to_json(), note[:500], by.id)
     if merchant_count() > INLINE_RECOMPUTE_MAX:
         return Published(table, None)
-    from honestmeter.ratings.grades import recompute
-
     return Published(table, recompute.recompute_all(cause=cause_of(table.version)))
 
 

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pypinyin import Style, lazy_pinyin
 
-from honestmeter.merchants.search import name_initials
+from honestmeter.merchants.initials import name_initials
 
 MIGRATION = (
     Path(__file__).resolve().parents[3] / "honestmeter/migrations/versions/20261123_5e4c0a1d2b3f_merchant_search.py"
