@@ -18,7 +18,8 @@ PURE_CORES := honestmeter/merchants/uscc.py honestmeter/instruments/cycle.py hon
 	honestmeter/ledger/canonical.py honestmeter/ledger/checkpoint.py honestmeter/ledger/bundle.py \
 	honestmeter/tables.py honestmeter/inspections/results/codes.py honestmeter/inspections/tasks/netcontent.py \
 	honestmeter/inspections/tasks/instrument_check.py honestmeter/inspections/results/workdays.py honestmeter/storage.py \
-	honestmeter/inspections/draw.py honestmeter/scoring.py honestmeter/chinatime.py
+	honestmeter/inspections/draw.py honestmeter/scoring.py honestmeter/chinatime.py honestmeter/roles.py \
+	honestmeter/merchants/initials.py
 
 .PHONY: install install-dev run test lint translations system-deps test-system-deps clean
 

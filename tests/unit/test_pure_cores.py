@@ -23,6 +23,14 @@ PURE_CORES = [
     "honestmeter.inspections.tasks.instrument_check",
     "honestmeter.instruments.cycle",
     "honestmeter.chinatime",
+    "honestmeter.clock",
+    "honestmeter.roles",
+    "honestmeter.tables",
+    "honestmeter.storage",
+    "honestmeter.scans",
+    "honestmeter.merchants.initials",
+    "honestmeter.inspections.results.codes",
+    "honestmeter.inspections.results.workdays",
 ]
 
 
