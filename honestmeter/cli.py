@@ -175,7 +175,7 @@ def demo_data(count: int, seed: int, if_empty: bool) -> None:
     if if_empty and demo.has_merchants():
         click.echo("demo-data: database already has merchants; nothing to do")
         return
-    from honestmeter.complaints import demo as complaints
+    from honestmeter.demo import complaints
     from honestmeter.demo import inspections as campaigns
     from honestmeter.demo import ratings as credit
     from honestmeter.demo import replies as reply_demo
