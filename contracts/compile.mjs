@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Compiles contracts/AnchorRegistry.sol with the pinned npm `solc` (package.json) and writes
-// contracts/build/AnchorRegistry.json, the ABI and bytecode the Python ledger client deploys.
+// honestmeter/ledger/contract/AnchorRegistry.json, the ABI and bytecode the Python ledger client deploys (it ships
+// inside the package, so an installed wheel can anchor).
 //
 //   node contracts/compile.mjs          write the artifact
 //   node contracts/compile.mjs --check  recompile; exit 1 if the committed artifact differs (CI)
@@ -18,7 +19,7 @@ const solc = require('solc')
 const CONTRACT = 'AnchorRegistry'
 const here = dirname(fileURLToPath(import.meta.url))
 const sourcePath = join(here, `${CONTRACT}.sol`)
-const artifactPath = join(here, 'build', `${CONTRACT}.json`)
+const artifactPath = join(here, '..', 'honestmeter', 'ledger', 'contract', `${CONTRACT}.json`)
 
 // evmVersion is explicit: "paris" emits no PUSH0 (Shanghai) or MCOPY/TSTORE (Cancun) opcodes, which several
 // permissioned EVMs a regulator may run (FISCO BCOS, older Besu genesis configs) do not support.

@@ -77,7 +77,8 @@ def wait_saved(state_file: Path, block: int, timeout: float = SAVE_TIMEOUT) -> b
 
 
 def find_anvil(repo_root: Path) -> Path | None:
-    """The anvil binary installed by `npm install` (package @foundry-rs/anvil), or None.
+    """The anvil binary installed by `npm install` (package @foundry-rs/anvil) beside the checkout, else one on PATH
+    (an installed wheel has no node_modules: `npm install -g @foundry-rs/anvil`, or Foundry), or None.
 
     Prefers the native binary of the platform package over `node_modules/.bin/anvil`: that is a Node
     wrapper which spawns the binary as a child, so a signal sent to the wrapper alone would not reach
@@ -94,7 +95,10 @@ def find_anvil(repo_root: Path) -> Path | None:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return candidate
     wrapper = modules / ".bin" / "anvil"
-    return wrapper if wrapper.exists() else None
+    if wrapper.exists():
+        return wrapper
+    found = shutil.which(exe)
+    return Path(found) if found else None
 
 
 class AnvilNode:

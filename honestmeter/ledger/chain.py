@@ -2,7 +2,7 @@
 
 One interface (`AnchorClient`) over any Ethereum JSON-RPC node (anvil, Hyperledger Besu, FISCO BCOS
 `web3_rpc`) and over the in-process eth-tester chain used by fast tests. The ABI and bytecode come from
-the committed artifact `contracts/build/AnchorRegistry.json` (built by `contracts/compile.mjs`).
+the committed artifact `honestmeter/ledger/contract/AnchorRegistry.json` (built by `contracts/compile.mjs`).
 
 Errors: every failure is a `ChainError` with a readable message; a node that cannot be reached raises
 the subclass `ChainUnavailable`, so that the anchoring job can back off and retry. Reverts name the
@@ -39,7 +39,7 @@ from web3.exceptions import (
 from web3.middleware import ExtraDataToPOAMiddleware
 from web3.types import TxParams, TxReceipt
 
-ARTIFACT_PATH = Path(__file__).resolve().parents[2] / "contracts/build/AnchorRegistry.json"
+ARTIFACT_PATH = Path(__file__).resolve().parent / "contract" / "AnchorRegistry.json"  # ships in the wheel
 ZERO_ROOT = bytes(32)
 REQUEST_TIMEOUT = 10.0  # seconds, per JSON-RPC request
 RECEIPT_TIMEOUT = 120.0  # seconds to wait for a sent transaction to be mined

@@ -59,6 +59,8 @@ def test_installed_wheel_migrates_and_serves(tmp_path: Path) -> None:
         check=False,
     )
     assert Path(where.stdout.strip()).is_relative_to(site), where.stdout + where.stderr
+    # The anchoring contract's ABI and bytecode ship too: an installed deployment deploys and anchors with them.
+    assert (site / "honestmeter/ledger/contract/AnchorRegistry.json").is_file()
 
     cli = [sys.executable, "-m", "honestmeter"]
     upgrade = subprocess.run([*cli, "db", "upgrade"], cwd=run, env=env, capture_output=True, text=True, check=False)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
-ARTIFACT = REPO / "contracts/build/AnchorRegistry.json"
+ARTIFACT = REPO / "honestmeter/ledger/contract/AnchorRegistry.json"
 
 
 def _artifact() -> dict[str, Any]:
