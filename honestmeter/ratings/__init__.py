@@ -14,10 +14,10 @@ if TYPE_CHECKING:  # the package is imported before its pure cores: no Flask at 
 def init_app(app: Flask) -> None:
     from honestmeter.ledger.services import register_projection
     from honestmeter.ratings import cli, subscribers
+    from honestmeter.ratings import routes as rule_routes
     from honestmeter.ratings.grades import services as grades
     from honestmeter.ratings.penalties import records as penalty_records
     from honestmeter.ratings.penalties import routes as penalty_routes
-    from honestmeter.ratings.rules import routes as rule_routes
     from honestmeter.ratings.rules import services as rules
 
     for bp in (rule_routes.bp, penalty_routes.bp):

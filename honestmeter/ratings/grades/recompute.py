@@ -33,6 +33,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from honestmeter import clock
+from honestmeter.auth.models import User
 from honestmeter.commitments.models import Commitment
 from honestmeter.db import insert_plain, unit_of_work
 from honestmeter.extensions import db
@@ -42,7 +43,7 @@ from honestmeter.ledger import services as ledger
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
 from honestmeter.merchants.models import Merchant
 from honestmeter.ratings.grades import services as grades
-from honestmeter.ratings.models import CreditFact, GradeChange
+from honestmeter.ratings.models import CreditFact, GradeChange, RuleTable
 from honestmeter.ratings.rules import services as rule_tables
 from honestmeter.scoring import MAX_SCORE, MIN_SCORE, Rule, RuleCode, RuleSet, window_start
 
@@ -405,3 +406,29 @@ def rules_watch() -> str:
     if version is None:
         return "rules in force applied"
     return str(recompute_all(cause=rule_tables.cause_of(version)))
+
+
+# ---------------------------------------------------------------- publishing a rule table
+
+# Publishing recomputes every grade in the admin's request only up to this many merchants (a second or two);
+# beyond it the `ratings.rules_watch` job applies the new table within a minute (see docs/grading.md).
+INLINE_RECOMPUTE_MAX = 5000
+
+
+@dataclass(frozen=True)
+class Published:
+    table: RuleTable
+    summary: Summary | None  # None: the rules_watch job applies it (too many merchants for one request)
+
+
+def merchant_count() -> int:
+    return int(db.session.scalar(sa.select(sa.func.count(Merchant.id))) or 0)
+
+
+def publish_rules(body: dict[str, Any], note: str, by: User) -> Published:
+    """Publish a new rule table version, then apply it to every merchant: right away when there are few, else within
+    a minute through the `ratings.rules_watch` job."""
+    table = rule_tables.publish_version(body, note, by)
+    if merchant_count() > INLINE_RECOMPUTE_MAX:
+        return Published(table, None)
+    return Published(table, recompute_all(cause=rule_tables.cause_of(table.version)))

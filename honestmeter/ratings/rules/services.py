@@ -21,16 +21,11 @@ from honestmeter.errors import NotFound, ValidationFailed
 from honestmeter.extensions import db
 from honestmeter.ledger import services as ledger
 from honestmeter.ledger.models import LedgerEntry
-from honestmeter.merchants.models import Merchant
-from honestmeter.ratings.grades import recompute  # recompute reads the rules through this module too
 from honestmeter.ratings.models import RuleTable
 from honestmeter.scoring import DEFAULT_RULES, Rule, RuleSet
 from honestmeter.tables import N_
 
 RECORD_TYPE = "rating_rules"
-# Publishing recomputes every grade in the admin's request only up to this many merchants (a second or two);
-# beyond it the `ratings.rules_watch` job applies the new table within a minute (see docs/grading.md).
-INLINE_RECOMPUTE_MAX = 5000
 
 
 def current_table() -> RuleTable | None:
@@ -174,19 +169,9 @@ def check(body: dict[str, Any]) -> RuleSet:
         raise problem(err) from err
 
 
-@dataclass(frozen=True)
-class Published:
-    table: RuleTable
-    summary: recompute.Summary | None  # None: the rules_watch job applies it (too many merchants for one request)
-
-
-def merchant_count() -> int:
-    return int(db.session.scalar(sa.select(sa.func.count(Merchant.id))) or 0)
-
-
-def publish(body: dict[str, Any], note: str, by: User) -> Published:
-    """Publish a new version (stored, a "rating_rules" ledger record), then apply it to every merchant: right away
-    when there are few, else within a minute through the `ratings.rules_watch` job."""
+def publish_version(body: dict[str, Any], note: str, by: User) -> RuleTable:
+    """Publish a new version: checked, stored, and a "rating_rules" ledger record in the same transaction. Applying it
+    to the merchants is grades.recompute.publish_rules."""
     note = note.strip()
     if not note:
         raise ValidationFailed(N_("请填写修订说明"), field="note")
@@ -194,10 +179,7 @@ def publish(body: dict[str, Any], note: str, by: User) -> Published:
     with unit_of_work(db.session):
         if parsed.to_json() | {"version": 0} == current().to_json() | {"version": 0}:
             raise ValidationFailed(N_("与现行版本完全相同，无需发布"), field="note")
-        table = add_version(parsed.to_json(), note[:500], by.id)
-    if merchant_count() > INLINE_RECOMPUTE_MAX:
-        return Published(table, None)
-    return Published(table, recompute.recompute_all(cause=cause_of(table.version)))
+        return add_version(parsed.to_json(), note[:500], by.id)
 
 
 # ---------------------------------------------------------------- comparing versions

@@ -114,7 +114,7 @@ def test_many_merchants_leave_the_recompute_to_the_watch_job(
 ) -> None:
     merchant = MerchantFactory()
     recompute.recompute_all()
-    monkeypatch.setattr(rules, "INLINE_RECOMPUTE_MAX", 0)
+    monkeypatch.setattr(recompute, "INLINE_RECOMPUTE_MAX", 0)
     response = admin.post("/admin/rules/new", data=form_data(base="85"))
     assert response.status_code == 302
     assert merchant.grade_rule_version == 1  # not yet

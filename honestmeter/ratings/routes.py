@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from honestmeter.errors import DomainError
+from honestmeter.ratings.forms import RuleTableForm
 from honestmeter.ratings.grades import recompute
 from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.rules import services as rules
-from honestmeter.ratings.rules.forms import RuleTableForm
 from honestmeter.scoring import DEFAULT_RULES, RuleSet
 from honestmeter.security import admin_required
 from honestmeter.web import show_error
@@ -90,7 +90,7 @@ def new() -> Any:
     form = RuleTableForm.for_rules(current)
     if form.validate_on_submit():
         try:
-            published = rules.publish(form.body(), form.note.data or "", current_user)
+            published = recompute.publish_rules(form.body(), form.note.data or "", current_user)
         except DomainError as err:
             _show(form, err)
         else:
