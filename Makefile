@@ -16,7 +16,7 @@ BUILD_DEBS := gcc libssl-dev
 PURE_CORES := honestmeter/merchants/uscc.py honestmeter/instruments/cycle.py honestmeter/instruments/importing.py \
 	honestmeter/scans.py honestmeter/clock.py honestmeter/errors.py honestmeter/ledger/merkle.py \
 	honestmeter/ledger/canonical.py honestmeter/ledger/checkpoint.py honestmeter/ledger/bundle.py \
-	honestmeter/tables.py honestmeter/inspections/results/codes.py honestmeter/inspections/tasks/netcontent.py \
+	honestmeter/tables.py honestmeter/inspections/codes.py honestmeter/inspections/tasks/netcontent.py \
 	honestmeter/inspections/tasks/instrument_check.py honestmeter/inspections/results/workdays.py honestmeter/storage.py \
 	honestmeter/inspections/draw.py honestmeter/scoring.py honestmeter/chinatime.py honestmeter/roles.py \
 	honestmeter/merchants/initials.py

@@ -51,6 +51,14 @@ class StateChanged:
 
 
 @dataclass(frozen=True)
+class TaskCompleted:
+    """Every assigned inspector confirmed the same revision of a task's finding: it is completed (not yet public).
+    Inspections' results part sets the publication deadline and opens the follow-up."""
+
+    task_id: int
+
+
+@dataclass(frozen=True)
 class ResultPublished:
     """A spot-check result was published (its "inspection_result" record is written)."""
 

@@ -21,8 +21,8 @@ from honestmeter import clock
 from honestmeter.chinatime import add_months
 from honestmeter.commitments.models import Commitment
 from honestmeter.extensions import db
+from honestmeter.inspections.codes import PROBLEM_CODES, RESULT_CODES
 from honestmeter.inspections.models import Finding, Task, TaskStatus
-from honestmeter.inspections.results.codes import PROBLEM_CODES, RESULT_CODES
 from honestmeter.instruments.models import Instrument
 from honestmeter.ledger import services as ledger
 from honestmeter.merchants.models import Merchant, Region, Sector
@@ -222,7 +222,7 @@ def improvements(merchant_id: int, reasons: Sequence[dict[str, Any]], today: dat
     if points := gain(RuleCode.INSTRUMENTS_ALL_VALID):
         steps.append(Step(N_("保持全部强制检定计量器具在检定有效期内"), points, endpoint="instruments.my_instruments"))
     if points := loss(RuleCode.RESULT_09):
-        steps.append(Step(N_("按要求改正问题，后续处理结案后不再扣分"), points, endpoint="results.my_results"))
+        steps.append(Step(N_("按要求改正问题，后续处理结案后不再扣分"), points, endpoint="replies.my_results"))
     if points := gain(RuleCode.MODEL_UNIT):
         steps.append(Step(N_("申请诚信计量示范单位"), points, endpoint="lists.my_model_unit"))
     for item in repairs.items_for(merchant_id, today):

@@ -15,9 +15,9 @@ from honestmeter.commitments import services as commitment_services
 from honestmeter.complaints import services as complaint_services
 from honestmeter.console import queries
 from honestmeter.extensions import db
+from honestmeter.inspections import codes as result_codes
 from honestmeter.inspections.models import Decision, Draw, DrawStatus, Inspector, Recusal
 from honestmeter.inspections.replies import services as replies
-from honestmeter.inspections.results import codes as result_codes
 from honestmeter.inspections.results import followup, publication
 from honestmeter.inspections.results import records as result_records
 from honestmeter.inspections.tasks import services as tasks

@@ -16,7 +16,7 @@ def init_app(app: Flask) -> None:
     from honestmeter.inspections.replies import records as reply_records
     from honestmeter.inspections.replies import routes as reply_routes
     from honestmeter.inspections.replies import services as replies
-    from honestmeter.inspections.results import publication, workdays
+    from honestmeter.inspections.results import followup, publication, workdays
     from honestmeter.inspections.results import records as result_records
     from honestmeter.inspections.results import routes as result_routes
     from honestmeter.inspections.tasks import routes as task_routes
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
 
     for module in (routes, plan_routes, task_routes, result_routes, reply_routes):
         app.register_blueprint(module.bp)
+    events.subscribe(app, events.TaskCompleted, followup.on_task_completed)
     events.subscribe(app, events.MerchantChanged, publication.on_merchant_changed)
     events.subscribe(app, events.MerchantChanged, replies.on_merchant_changed)
     # The public projections of the records, so `honestmeter ledger audit` re-derives them from the rows.

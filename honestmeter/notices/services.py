@@ -23,8 +23,8 @@ from honestmeter.commitments import services as commitment_services
 from honestmeter.commitments.records import COMMITMENT_TYPE
 from honestmeter.errors import NotFound
 from honestmeter.extensions import db
+from honestmeter.inspections import codes as result_codes
 from honestmeter.inspections.models import DrawStatus, Plan, RectificationOrder, Task, TaskKind, TaskStatus
-from honestmeter.inspections.results import codes as result_codes
 from honestmeter.inspections.results import publication
 from honestmeter.inspections.results import records as result_records
 from honestmeter.ledger import services as ledger

@@ -19,8 +19,8 @@ from honestmeter import clock, labels
 from honestmeter.chinatime import add_months
 from honestmeter.commitments import records as commitment_records
 from honestmeter.commitments import services as commitment_services
+from honestmeter.inspections import codes as result_codes
 from honestmeter.inspections.replies import services as replies
-from honestmeter.inspections.results import codes as result_codes
 from honestmeter.inspections.results import publication
 from honestmeter.inspections.results import records as inspection_records
 from honestmeter.instruments import queries as instrument_queries

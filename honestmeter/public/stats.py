@@ -36,9 +36,9 @@ from honestmeter.commitments.models import Commitment
 from honestmeter.complaints.models import DECIDED, Complaint, ComplaintCategory, ComplaintStatus
 from honestmeter.console.queries import Chart, grade_distribution, months_back
 from honestmeter.extensions import db
+from honestmeter.inspections.codes import PROBLEM_CODES, RESULT_CODES
 from honestmeter.inspections.models import Draw, DrawStatus, Finding, Plan, PlanStatus, Task, TaskKind, TaskStatus
 from honestmeter.inspections.results import publication
-from honestmeter.inspections.results.codes import PROBLEM_CODES, RESULT_CODES
 from honestmeter.merchants.models import Merchant, MerchantStatus
 from honestmeter.ratings.grades import services as grades
 from honestmeter.settings import settings

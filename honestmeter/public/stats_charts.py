@@ -11,7 +11,7 @@ from honestmeter.chinatime import china_time
 from honestmeter.complaints.models import ComplaintCategory
 from honestmeter.complaints.services import CATEGORY_LABELS
 from honestmeter.console.queries import Chart
-from honestmeter.inspections.results.codes import RESULT_CODES
+from honestmeter.inspections.codes import RESULT_CODES
 from honestmeter.inspections.results.records import KIND_LABELS
 from honestmeter.public import stats
 from honestmeter.tables import N_

@@ -39,9 +39,9 @@ from honestmeter.complaints.models import Complaint
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
+from honestmeter.inspections import codes as result_codes
 from honestmeter.inspections.models import Task
 from honestmeter.inspections.replies import services as replies
-from honestmeter.inspections.results import codes as result_codes
 from honestmeter.ledger import services as ledger
 from honestmeter.lists import queries as list_queries
 from honestmeter.lists import services as lists

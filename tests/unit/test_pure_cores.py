@@ -29,7 +29,7 @@ PURE_CORES = [
     "honestmeter.storage",
     "honestmeter.scans",
     "honestmeter.merchants.initials",
-    "honestmeter.inspections.results.codes",
+    "honestmeter.inspections.codes",
     "honestmeter.inspections.results.workdays",
 ]
 

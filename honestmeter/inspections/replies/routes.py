@@ -14,10 +14,11 @@ from flask_login import current_user
 
 from honestmeter import labels
 from honestmeter.errors import DomainError, NotFound
+from honestmeter.inspections import codes as results
 from honestmeter.inspections.models import ReplyStatus, ResultReply, Task
 from honestmeter.inspections.replies import services as replies
 from honestmeter.inspections.replies.forms import ApproveReplyForm, RejectReplyForm, ReplyForm
-from honestmeter.inspections.results import codes as results
+from honestmeter.inspections.results import followup, publication
 from honestmeter.inspections.results import records as result_records
 from honestmeter.security import admin_required, merchant_required
 from honestmeter.web import paginate, show_error
@@ -31,6 +32,25 @@ def _labels() -> dict[str, Any]:
         "labels": results.RESULT_CODES,
         "kinds": result_records.KIND_LABELS,
     }
+
+
+# ---------------------------------------------------------------- the merchant's results, with its replies
+
+
+@bp.route("/portal/results")
+@merchant_required
+def my_results() -> Any:
+    merchant_id = current_user.merchant_id
+    published = publication.published_for_merchant(merchant_id)
+    return render_template(
+        "inspections/results/mine.html",
+        results=published,
+        replies=replies.latest_for(r.task.id for r in published),
+        reply_labels=labels.REPLY_STATUS,
+        orders=followup.orders_for_merchant(merchant_id),
+        labels=results.RESULT_CODES,
+        kinds=result_records.KIND_LABELS,
+    )
 
 
 # ---------------------------------------------------------------- merchants

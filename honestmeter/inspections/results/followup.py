@@ -25,6 +25,7 @@ from honestmeter.auth.models import User
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
+from honestmeter.inspections import codes as results
 from honestmeter.inspections.models import (
     FollowUp,
     OrderStatus,
@@ -33,7 +34,6 @@ from honestmeter.inspections.models import (
     TaskKind,
     TaskStatus,
 )
-from honestmeter.inspections.results import codes as results
 from honestmeter.inspections.results import records as result_records
 from honestmeter.inspections.results.publication import deadline_for
 from honestmeter.inspections.tasks import services as tasks  # imports this module too: use it by attribute
@@ -44,6 +44,15 @@ from honestmeter.lists.models import ListKind
 REINSPECTION_GRACE_DAYS = 5  # the re-inspection is due this many days after the order's deadline
 CORRECTED_CODES = frozenset({("01",), ("02",)})
 ORDER_NUMBER = "{year}责改{seq:04d}"
+
+
+def on_task_completed(event: events.TaskCompleted) -> None:
+    """A task was completed (tasks emit TaskCompleted): its publication deadline starts, then its follow-up."""
+    task = db.session.get(Task, event.task_id)
+    if task is None:
+        return
+    task.publish_deadline = deadline_for(task)
+    on_completed(task)
 
 
 def on_completed(task: Task) -> None:

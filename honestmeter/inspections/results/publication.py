@@ -25,10 +25,10 @@ from honestmeter.chinatime import china_date
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
+from honestmeter.inspections.codes import ABNORMAL_LISTING
 from honestmeter.inspections.models import CheckItem, FollowUp, Plan, RectificationOrder, Task, TaskKind, TaskStatus
 from honestmeter.inspections.results import records as result_records
 from honestmeter.inspections.results import workdays
-from honestmeter.inspections.results.codes import ABNORMAL_LISTING
 from honestmeter.ledger import services as ledger
 from honestmeter.lists import services as lists
 from honestmeter.roles import Role

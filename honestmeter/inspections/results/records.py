@@ -23,8 +23,8 @@ from sqlalchemy.orm import selectinload
 
 from honestmeter.chinatime import china_date
 from honestmeter.extensions import db
+from honestmeter.inspections import codes as result_codes
 from honestmeter.inspections.models import Finding, Plan, RectificationOrder, Task, TaskKind, TaskStatus
-from honestmeter.inspections.results import codes as result_codes
 from honestmeter.labels import TASK_KIND as KIND_LABELS
 from honestmeter.ledger.canonical import canonical_bytes
 from honestmeter.ledger.services import Record

@@ -11,17 +11,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from honestmeter import labels
 from honestmeter.errors import DomainError, NotFound
 from honestmeter.extensions import db
+from honestmeter.inspections import codes as results
 from honestmeter.inspections.models import FollowUp, Plan, RectificationOrder, Task, TaskStatus
-from honestmeter.inspections.replies import services as replies
-from honestmeter.inspections.results import codes as results
 from honestmeter.inspections.results import followup, publication
 from honestmeter.inspections.results import records as result_records
 from honestmeter.inspections.results.forms import CloseFollowUpForm, OrderForm, PublishForm
 from honestmeter.lists.models import ListEntry
-from honestmeter.security import admin_required, merchant_required
+from honestmeter.security import admin_required
 from honestmeter.web import paginate, show_error
 
 bp = Blueprint("results", __name__)
@@ -180,25 +178,6 @@ def close_follow_up(task_id: int) -> Any:
             flash(_("已办结后续处理"), "success")
             return redirect(url_for("results.review", task_id=task.id))
     return _review(task, close_form=form), 422
-
-
-# ---------------------------------------------------------------- merchant portal
-
-
-@bp.route("/portal/results")
-@merchant_required
-def my_results() -> Any:
-    merchant_id = current_user.merchant_id
-    published = publication.published_for_merchant(merchant_id)
-    return render_template(
-        "inspections/results/mine.html",
-        results=published,
-        replies=replies.latest_for(r.task.id for r in published),
-        reply_labels=labels.REPLY_STATUS,
-        orders=followup.orders_for_merchant(merchant_id),
-        labels=results.RESULT_CODES,
-        kinds=result_records.KIND_LABELS,
-    )
 
 
 # ---------------------------------------------------------------- public

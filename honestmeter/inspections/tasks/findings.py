@@ -19,6 +19,7 @@ from honestmeter.auth.models import User
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
+from honestmeter.inspections import codes as results
 from honestmeter.inspections.models import (
     CheckForm,
     CheckItem,
@@ -28,7 +29,6 @@ from honestmeter.inspections.models import (
     NetContentSample,
     Task,
 )
-from honestmeter.inspections.results import codes as results
 from honestmeter.inspections.tasks import evidence, netcontent
 from honestmeter.inspections.tasks import services as tasks
 from honestmeter.inspections.tasks.instrument_check import judge_instrument

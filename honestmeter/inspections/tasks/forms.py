@@ -29,8 +29,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from honestmeter import labels
+from honestmeter.inspections.codes import RESULT_CODES
 from honestmeter.inspections.models import TaskKind
-from honestmeter.inspections.results.codes import RESULT_CODES
 from honestmeter.web import choices
 
 KIND_LABELS = labels.lazy(labels.TASK_KIND)

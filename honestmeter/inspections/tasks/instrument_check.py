@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from honestmeter.inspections.results.codes import Reason
+from honestmeter.inspections.codes import Reason
 from honestmeter.tables import N_
 
 __all__ = ["InstrumentVerdict", "judge_instrument"]

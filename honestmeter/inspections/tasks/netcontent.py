@@ -36,7 +36,7 @@ from decimal import (
 )
 from typing import Final, Literal, NamedTuple, get_args
 
-from honestmeter.inspections.results.codes import Reason
+from honestmeter.inspections.codes import Reason
 from honestmeter.tables import N_
 
 __all__ = ["NetContentError", "ShortfallClass", "Unit", "Verdict", "allowed_shortfall", "classify", "judge_sample"]

@@ -20,8 +20,8 @@ from wtforms import Field
 from honestmeter import clock
 from honestmeter.errors import DomainError
 from honestmeter.extensions import db, talisman
+from honestmeter.inspections import codes as results
 from honestmeter.inspections.models import CheckForm, Finding, Plan, Task, TaskKind, TaskStatus
-from honestmeter.inspections.results import codes as results
 from honestmeter.inspections.tasks import evidence, findings, netcontent
 from honestmeter.inspections.tasks import services as tasks
 from honestmeter.inspections.tasks.forms import (

@@ -13,8 +13,9 @@ Rules kept here (routes only parse and render):
 - Evidence: photos are optional when the result is 01; any other result needs at least one photo or a note
   explaining why there is none (checked when confirming). Every check item needs a conclusion before confirming.
 - When every assigned inspector has confirmed the same revision the task is COMPLETED, its publication deadline
-  is set (publication.deadline_for: working days from the China completion date) and followup.on_completed runs in
-  the same transaction. A completed finding is read-only for inspectors; a regulator may send it back (reopen) until
+  is set and its follow-up opened in the same transaction, by the results part on the TaskCompleted event
+  (followup.on_task_completed: publication.deadline_for, working days from the China completion date, then
+  on_completed). A completed finding is read-only for inspectors; a regulator may send it back (reopen) until
   it is published. Nothing here is public yet: results reach the ledger when they are published (publication).
 
 This module holds the task's life (creation, reading, confirmation, completion, reopening, directed tasks);
@@ -31,12 +32,13 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from honestmeter import clock
+from honestmeter import clock, events
 from honestmeter.auth.models import User
 from honestmeter.chinatime import china_time
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
 from honestmeter.extensions import db
+from honestmeter.inspections import codes as results
 from honestmeter.inspections.models import (
     CheckItem,
     Decision,
@@ -48,8 +50,6 @@ from honestmeter.inspections.models import (
     TaskKind,
     TaskStatus,
 )
-from honestmeter.inspections.results import codes as results
-from honestmeter.inspections.results import followup, publication
 from honestmeter.instruments import queries as instrument_queries
 from honestmeter.instruments import state as instrument_state
 from honestmeter.instruments.models import Instrument
@@ -323,9 +323,8 @@ def _complete(task: Task) -> None:
     now = clock.utcnow()
     task.status = TaskStatus.COMPLETED
     task.completed_at = now
-    task.publish_deadline = publication.deadline_for(task)
     db.session.flush()
-    followup.on_completed(task)
+    events.emit(events.TaskCompleted(task_id=task.id))
 
 
 def reopen(task: Task | int, by: User, reason: str) -> Task:

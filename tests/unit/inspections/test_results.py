@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from honestmeter.errors import ValidationFailed
-from honestmeter.inspections.results.codes import (
+from honestmeter.inspections.codes import (
     CHECK_ITEMS,
     RESULT_CODES,
     Reason,
