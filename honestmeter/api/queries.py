@@ -21,8 +21,8 @@ from honestmeter.inspections.models import Task
 from honestmeter.inspections.results import publication
 from honestmeter.inspections.results import records as result_records
 from honestmeter.ledger import services as ledger
+from honestmeter.lists import queries as list_queries
 from honestmeter.lists import records as list_records
-from honestmeter.lists import services as list_services
 from honestmeter.lists.models import ListEntry, ListKind
 from honestmeter.merchants import queries as merchant_queries
 from honestmeter.merchants import search
@@ -310,7 +310,7 @@ def results_page(since: date | None, until: date | None, uscc: str, page: int, p
 
 
 def lists_page(kind: str, page: int, per_page: int) -> dict[str, Any]:
-    stmt = list_services.public_stmt(ListKind(kind) if kind else None, clock.today())
+    stmt = list_queries.public_stmt(ListKind(kind) if kind else None, clock.today())
     found = paginate(stmt, page, per_page)
     leaves = _leaves(list_records.RECORD_TYPE, [e.id for e in found.items])
     return _paged(found, [_listing(e, leaves.get(str(e.id))) for e in found.items])

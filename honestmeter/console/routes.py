@@ -24,7 +24,7 @@ from honestmeter.inspections.tasks import services as tasks
 from honestmeter.instruments import queries as instrument_queries
 from honestmeter.jobs import queries as job_queries
 from honestmeter.ledger.services import ledger_status
-from honestmeter.lists import services as list_services
+from honestmeter.lists import queries as list_queries
 from honestmeter.merchants.models import Merchant, Sector
 from honestmeter.reminders import services as reminder_services
 from honestmeter.security import admin_required, merchant_required
@@ -107,7 +107,7 @@ def dashboard() -> Any:
             "due_soon": publication.due_soon_count(),
             "follow_ups": followup.open_follow_up_count(),
             "orders_late": followup.open_orders_past_deadline_count(),
-            "proposals": list_services.pending_count(),
+            "proposals": list_queries.pending_count(),
         },
         social={"complaints": complaint_services.open_count(), "replies": replies.pending_count()},
         spot_checks={

@@ -27,6 +27,7 @@ from honestmeter.inspections.plans import services as plans
 from honestmeter.inspections.results import followup, publication
 from honestmeter.inspections.tasks import findings
 from honestmeter.inspections.tasks import services as tasks
+from honestmeter.lists import queries as list_queries
 from honestmeter.lists import services as lists
 from honestmeter.merchants.models import Merchant, MerchantStatus
 from honestmeter.roles import Role
@@ -204,7 +205,7 @@ def _follow_up(task: Task, outcome: Outcome, admin: User, rng: random.Random) ->
     if outcome.close_follow_up:
         followup.close_follow_up(db.session.get(Task, task.id), admin, "经复查已改正，后续处理结束。")  # type: ignore[arg-type]
     if "10" in outcome.codes:
-        for entry in lists.proposals():
+        for entry in list_queries.proposals():
             if entry.source_task_id == task.id:
                 lists.confirm_listing(entry, admin, "经核查，通过登记的住所无法联系，列入经营异常名录。")
 

@@ -15,9 +15,10 @@ from flask import Blueprint, abort, flash, has_request_context, redirect, render
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from honestmeter import attachments, clock, scans
+from honestmeter import attachments, clock, labels, scans
 from honestmeter.errors import DomainError, NotFound
 from honestmeter.instruments.forms import SCAN_ACCEPT
+from honestmeter.lists import queries as list_queries
 from honestmeter.lists import services as lists
 from honestmeter.lists.forms import AbnormalForm, DecisionForm, ModelUnitApplicationForm, RemovalForm, SeriousForm
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
@@ -32,7 +33,7 @@ KINDS = "any(abnormal,serious,model_unit)"
 @bp.app_template_global("list_entry_leaf_hash")
 def _list_entry_leaf_hash(entry_id: int) -> str | None:
     """For templates/lists/_public.html: the leaf of an entry's newest record (its 验证 link)."""
-    return lists.leaf_hash(entry_id)
+    return list_queries.leaf_hash(entry_id)
 
 
 @bp.url_defaults
@@ -46,15 +47,15 @@ def _keep_kind(endpoint: str, values: dict[str, Any]) -> None:
 
 def _labels() -> dict[str, Any]:
     return {
-        "kind_labels": lists.KIND_LABELS,
-        "status_labels": lists.STATUS_LABELS,
-        "removal_labels": lists.REMOVAL_LABELS,
+        "kind_labels": labels.LIST_KIND,
+        "status_labels": labels.ENTRY_STATUS,
+        "removal_labels": labels.REMOVAL_KIND,
     }
 
 
 def _entry(entry_id: int) -> ListEntry:
     try:
-        return lists.get_entry(entry_id)
+        return list_queries.get_entry(entry_id)
     except NotFound:
         abort(404)
 
@@ -65,7 +66,7 @@ def _entry(entry_id: int) -> ListEntry:
 @bp.route("/admin/lists/proposals")
 @admin_required
 def proposals() -> Any:
-    return render_template("lists/proposals.html", entries=lists.proposals(), form=DecisionForm())
+    return render_template("lists/proposals.html", entries=list_queries.proposals(), form=DecisionForm())
 
 
 @bp.route("/admin/lists/<int:entry_id>/<any(approve,reject):decision>", methods=["POST"])
@@ -102,9 +103,9 @@ def decide(entry_id: int, decision: str) -> Any:
 # ---------------------------------------------------------------- regulator: the lists
 
 
-def _filters(kind: str) -> lists.Filters:
+def _filters(kind: str) -> list_queries.Filters:
     status = request.args.get("status", "")
-    return lists.Filters(
+    return list_queries.Filters(
         kind=ListKind(kind),
         status=status if status in {s.value for s in EntryStatus} else "",
         q=request.args.get("q", "")[:100],
@@ -115,13 +116,13 @@ def _filters(kind: str) -> lists.Filters:
 @admin_required
 def index(kind: str) -> Any:
     filters = _filters(kind)
-    page = paginate(lists.search_stmt(filters), request.args.get("page", 1, type=int), per_page=50)
+    page = paginate(list_queries.search_stmt(filters), request.args.get("page", 1, type=int), per_page=50)
     return render_template(
         "lists/index.html",
         kind=filters.kind,
         filters=filters,
         page=page,
-        pending=lists.pending_count(filters.kind),
+        pending=list_queries.pending_count(filters.kind),
         statuses=list(EntryStatus),
         form=DecisionForm(),
         **_labels(),
@@ -131,8 +132,8 @@ def index(kind: str) -> Any:
 @bp.route(f"/admin/lists/<{KINDS}:kind>/export.csv")
 @admin_required
 def export(kind: str) -> Any:
-    data = lists.export_csv(lists.search_stmt(_filters(kind)))
-    name = f"{_(lists.KIND_LABELS[ListKind(kind)])}-{clock.today().isoformat()}.csv"
+    data = list_queries.export_csv(list_queries.search_stmt(_filters(kind)))
+    name = f"{_(labels.LIST_KIND[ListKind(kind)])}-{clock.today().isoformat()}.csv"
     return send_file(io.BytesIO(data), mimetype="text/csv; charset=utf-8", as_attachment=True, download_name=name)
 
 
@@ -201,9 +202,9 @@ def _detail(entry: ListEntry, *, removal_form: RemovalForm | None = None) -> Any
     return render_template(
         "lists/detail.html",
         entry=entry,
-        versions=lists.history(entry),
+        versions=list_queries.history(entry),
         repair_on=lists.repair_eligible_on(entry),
-        in_force=entry in lists.listed_for(entry.merchant_id),
+        in_force=entry in list_queries.listed_for(entry.merchant_id),
         decision_form=DecisionForm(),
         removal_form=removal_form,
         **_labels(),
@@ -260,7 +261,7 @@ def admin_evidence(entry_id: int, sha256: str) -> Any:
 
 def _own(entry_id: int) -> ListEntry:
     try:
-        return lists.own_entry(current_user.merchant_id, entry_id)
+        return list_queries.own_entry(current_user.merchant_id, entry_id)
     except NotFound:
         abort(404)
 
@@ -288,8 +289,8 @@ def my_model_unit() -> Any:
         "lists/mine.html",
         form=form,
         block=block,
-        entries=lists.for_merchant(merchant_id),
-        current=lists.current_model_unit(merchant_id),
+        entries=list_queries.for_merchant(merchant_id),
+        current=list_queries.current_model_unit(merchant_id),
         accept=SCAN_ACCEPT,
         limit=scans.human_size(attachments.limit()),
         max_files=lists.MAX_EVIDENCE_FILES,
@@ -309,4 +310,4 @@ def my_evidence(entry_id: int, sha256: str) -> Any:
 @bp.route("/model-units")
 @public
 def public_model_units() -> Any:
-    return render_template("lists/model_units.html", entries=lists.public_model_units(), **_labels())
+    return render_template("lists/model_units.html", entries=list_queries.public_model_units(), **_labels())

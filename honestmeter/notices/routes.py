@@ -15,7 +15,7 @@ from honestmeter.extensions import db
 from honestmeter.inspections.models import Plan, RectificationOrder, Task
 from honestmeter.inspections.replies import services as replies
 from honestmeter.inspections.results import followup, publication
-from honestmeter.lists import services as lists
+from honestmeter.lists import queries as list_queries
 from honestmeter.lists.models import ListEntry
 from honestmeter.merchants.queries import find_by_uscc
 from honestmeter.notices import services
@@ -129,13 +129,13 @@ def _certificate(entry: ListEntry) -> Any:
 @bp.route("/admin/lists/entries/<int:entry_id>/certificate.pdf")
 @admin_required
 def admin_certificate(entry_id: int) -> Any:
-    return _certificate(_found(lambda: lists.get_entry(entry_id)))
+    return _certificate(_found(lambda: list_queries.get_entry(entry_id)))
 
 
 @bp.route("/portal/model-unit/<int:entry_id>/certificate.pdf")
 @merchant_required
 def my_certificate(entry_id: int) -> Any:
-    return _certificate(_found(lambda: lists.own_entry(current_user.merchant_id, entry_id)))
+    return _certificate(_found(lambda: list_queries.own_entry(current_user.merchant_id, entry_id)))
 
 
 @bp.route("/merchants/<uscc>/model-unit.pdf")
@@ -143,7 +143,7 @@ def my_certificate(entry_id: int) -> Any:
 def public_certificate(uscc: str) -> Any:
     """The certificate of the merchant's title valid today; 404 when it holds none."""
     merchant = find_by_uscc(uscc)
-    current = None if merchant is None else lists.current_model_unit(merchant.id)
+    current = None if merchant is None else list_queries.current_model_unit(merchant.id)
     if current is None:
         abort(404)
     return _certificate(current)

@@ -26,8 +26,8 @@ from honestmeter.inspections.results import records as inspection_records
 from honestmeter.instruments import queries as instrument_queries
 from honestmeter.instruments import records as instrument_records
 from honestmeter.ledger import services as ledger
+from honestmeter.lists import queries as list_queries
 from honestmeter.lists import records as list_records
-from honestmeter.lists import services as list_services
 from honestmeter.merchants import records as merchant_records
 from honestmeter.merchants.models import Merchant
 from honestmeter.ratings.grades import services as grades
@@ -75,7 +75,7 @@ def merchant_page(merchant: Merchant) -> dict[str, Any]:
     approved = replies.approved_for(r.task.id for r in shown)
     approved_repairs = [a for a in repairs.applications_for(merchant.id) if a.status == RepairStatus.APPROVED]
     checked = [r.task.finding.checked_on for r in results if r.task.finding is not None]
-    listings = list_services.listed_for(merchant.id)
+    listings = list_queries.listed_for(merchant.id)
     shown_penalties = penalties.public_for(merchant.id)
     return {
         "merchant": merchant,

@@ -13,7 +13,7 @@ from honestmeter.inspections.models import FollowUp, OrderStatus, TaskStatus
 from honestmeter.inspections.results import followup
 from honestmeter.inspections.results import records as result_records
 from honestmeter.ledger import services as ledger
-from honestmeter.lists import services as lists
+from honestmeter.lists import queries as list_queries
 from honestmeter.lists.models import EntryStatus
 from tests.factories import PASSWORD, UserFactory, completed
 
@@ -94,7 +94,7 @@ def test_issuing_an_order_and_closing_a_follow_up_from_the_review_page(admin: Fl
 
 def test_a_confirmed_abnormal_listing_appears_on_the_public_page(admin: FlaskClient) -> None:
     task = completed(["10"])
-    [entry] = lists.proposals()
+    [entry] = list_queries.proposals()
     assert task.merchant.name in admin.get("/admin/lists/proposals").get_data(as_text=True)
     before = admin.get(f"/merchants/{task.merchant.uscc}").get_data(as_text=True)
     assert "暂无列入经营异常名录信息" in before
@@ -107,7 +107,7 @@ def test_a_confirmed_abnormal_listing_appears_on_the_public_page(admin: FlaskCli
 
 def test_rejecting_a_proposal_needs_a_reason(admin: FlaskClient) -> None:
     completed(["10"])
-    [entry] = lists.proposals()
+    [entry] = list_queries.proposals()
     admin.post(f"/admin/lists/{entry.id}/reject", data={"note": ""})
     assert entry.status == EntryStatus.PROPOSED
     admin.post(f"/admin/lists/{entry.id}/reject", data={"note": "已联系上"})

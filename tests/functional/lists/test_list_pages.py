@@ -12,6 +12,7 @@ from flask import Flask, render_template_string, url_for
 from flask.testing import FlaskClient
 
 from honestmeter import clock
+from honestmeter.lists import queries as list_queries
 from honestmeter.lists import services as lists
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind, RemovalKind
 from honestmeter.merchants.models import Merchant
@@ -65,14 +66,14 @@ def test_a_merchant_applies_and_the_regulator_grants_the_title(app: Flask, admin
     merchant = MerchantFactory(name="南山诚信粮油店")
     shop = merchant_client(app, merchant, "shop_a")
     assert apply(shop, (b"<html>", "证书.pdf")).status_code == 422  # not a scan
-    assert lists.for_merchant(merchant.id) == []
+    assert list_queries.for_merchant(merchant.id) == []
     assert apply(shop, (PDF, "检定证书.pdf"), (PNG, "公平秤.png")).status_code == 302
-    [entry] = lists.for_merchant(merchant.id)
+    [entry] = list_queries.for_merchant(merchant.id)
     assert entry.status == EntryStatus.PROPOSED and entry.application == APPLICATION
     page = text(shop.get("/portal/model-unit"))
     assert "审核中" in page and "已有正在审核的示范单位申请" in page and "检定证书.pdf" in page
     assert apply(shop, (PDF, "again.pdf")).status_code == 422  # one open application at a time
-    assert len(lists.for_merchant(merchant.id)) == 1
+    assert len(list_queries.for_merchant(merchant.id)) == 1
 
     queue = text(admin.get("/admin/lists/model_unit?status=proposed"))
     assert "南山诚信粮油店" in queue
@@ -157,7 +158,7 @@ def test_a_merchant_sees_its_listings_but_not_internal_proposals(app: Flask) -> 
     assert "未按照规定的期限公示年度报告" in page
     assert "通过登记的住所（经营场所）无法联系" not in page  # the pending proposal is internal
     assert "列入经营异常名录或严重违法失信名单期间不能申请" in page
-    [proposal] = lists.proposals()
+    [proposal] = list_queries.proposals()
     assert shop.get(f"/portal/model-unit/{proposal.id}/certificate.pdf").status_code == 404
     assert listing.status == EntryStatus.LISTED
 
@@ -170,7 +171,7 @@ def test_every_list_form_needs_a_csrf_token(app: Flask, admin: FlaskClient, monk
     shop = merchant_client(app, merchant, "shop_csrf")
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # after signing in: the login form has one too
     assert apply(shop, (PDF, "a.pdf")).status_code in (400, 422)
-    assert lists.for_merchant(merchant.id) == []
+    assert list_queries.for_merchant(merchant.id) == []
     entry = applied(merchant)
     admin.post(f"/admin/lists/{entry.id}/approve", data={"note": ""})
     assert entry.status == EntryStatus.PROPOSED
@@ -186,7 +187,7 @@ def test_every_list_form_needs_a_csrf_token(app: Flask, admin: FlaskClient, monk
         ("/admin/lists/serious/new", {"uscc": target.uscc, "decision_no": "X1", "reason": "y", "authority": "x"}),
     ):
         admin.post(url, data={**data, "listed_on": "2026-11-23"})
-    assert lists.listed_for(target.id) == []
+    assert list_queries.listed_for(target.id) == []
     form = text(admin.get(f"/admin/lists/entries/{listing.id}"))
     assert 'name="csrf_token"' in form
 
@@ -214,7 +215,7 @@ def test_listing_directly_and_removing_through_the_pages(admin: FlaskClient) -> 
         },
     )
     assert ok.status_code == 302
-    [entry] = lists.listed_for(merchant.id)
+    [entry] = list_queries.listed_for(merchant.id)
     assert entry.reason == "公示企业信息隐瞒真实情况、弄虚作假" and entry.listed_on == date(2026, 11, 20)
     detail = text(admin.get(f"/admin/lists/entries/{entry.id}"))
     assert "账本记录第 1 版" in detail and "/verify?leaf=" in detail and "年报资产数据不实" in detail
@@ -244,7 +245,7 @@ def test_listing_on_the_serious_list_through_the_page(admin: FlaskClient) -> Non
         },
     )
     assert response.status_code == 302
-    [entry] = lists.listed_for(merchant.id)
+    [entry] = list_queries.listed_for(merchant.id)
     assert entry.kind == ListKind.SERIOUS and entry.valid_until == date(2029, 11, 23)
     assert merchant.grade == "D"
     detail = text(admin.get(f"/admin/lists/entries/{entry.id}"))
@@ -286,7 +287,7 @@ def test_the_moved_proposal_queue_keeps_its_url(app: Flask, admin: FlaskClient) 
     assert task.merchant.name in text(admin.get("/admin/lists/proposals"))
     with app.test_request_context():
         assert url_for("lists.proposals") == url_for("results.list_proposals") == "/admin/lists/proposals"
-    [entry] = lists.proposals()
+    [entry] = list_queries.proposals()
     assert (
         admin.post(f"/admin/lists/{entry.id}/approve", data={"note": ""})
         .headers["Location"]
@@ -327,7 +328,7 @@ def test_the_public_partial_shows_exactly_what_is_in_force(app: Flask) -> None:
     lists.remove_entry(entry, kind=RemovalKind.REPAIR, reason="信用修复", authority="南山局", by=None)
     page = render_public(app, merchant)
     assert entry.decision_no not in page and "信用修复" not in page  # repaired: neither listing nor removal
-    assert title in lists.listed_for(merchant.id)
+    assert title in list_queries.listed_for(merchant.id)
 
 
 def test_unlisted_entries_are_not_in_the_public_model_unit_list(app: Flask) -> None:

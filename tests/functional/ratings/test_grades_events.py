@@ -115,11 +115,12 @@ def test_10_counts_until_the_proposal_is_decided_and_its_end_restores(admin: obj
 
 
 def test_a_10_whose_proposal_was_rejected_before_publication_never_counts(admin: object) -> None:
+    from honestmeter.lists import queries as list_queries
     from honestmeter.lists import services as lists
 
     merchant = MerchantFactory()
     task = completed(("10",), merchant=merchant)
-    proposal = lists.open_proposal(merchant.id, ListKind.ABNORMAL)
+    proposal = list_queries.open_proposal(merchant.id, ListKind.ABNORMAL)
     assert proposal is not None
     lists.reject_listing(proposal, admin, "已电话联系上")  # type: ignore[arg-type]
     publication.publish(task, admin)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from honestmeter.inspections.models import FollowUp, OrderStatus, Task, TaskKind
 from honestmeter.inspections.results import followup
 from honestmeter.inspections.results import records as result_records
 from honestmeter.ledger import services as ledger
+from honestmeter.lists import queries as list_queries
 from honestmeter.lists import records as list_records
 from honestmeter.lists import services as lists
 from honestmeter.lists.models import EntryStatus, ListKind
@@ -64,14 +65,14 @@ def test_09_opens_a_follow_up_that_closes_only_with_a_note() -> None:
 def test_a_clean_result_opens_nothing() -> None:
     task = completed(["01"])
     assert task.follow_up == FollowUp.NONE
-    assert lists.proposals() == []
+    assert list_queries.proposals() == []
 
 
 def test_10_proposes_one_abnormal_listing_per_merchant() -> None:
     merchant = MerchantFactory()
     first = completed(["10"], merchant=merchant)
     completed(["10", "13"], merchant=merchant)  # a second check cannot reach it either
-    [entry] = lists.proposals()
+    [entry] = list_queries.proposals()
     assert entry.merchant_id == merchant.id and entry.kind == ListKind.ABNORMAL
     assert entry.status == EntryStatus.PROPOSED and entry.source_task_id == first.id
     assert entry.reason == "通过登记的住所（经营场所）无法联系" and entry.authority == first.authority
@@ -80,7 +81,7 @@ def test_10_proposes_one_abnormal_listing_per_merchant() -> None:
 
 def test_confirming_a_proposal_lists_and_publishes_it() -> None:
     task = completed(["10"])
-    [entry] = lists.proposals()
+    [entry] = list_queries.proposals()
     lists.confirm_listing(entry, UserFactory(), "两次挂号信均未签收")
     assert entry.status == EntryStatus.LISTED and entry.listed_on == date(2026, 11, 23)
     assert newest_data("list_entry", str(entry.id)) == {
@@ -92,17 +93,17 @@ def test_confirming_a_proposal_lists_and_publishes_it() -> None:
         "status": "listed",
     }
     assert projected("list_entry")[str(entry.id)] == newest_data("list_entry", str(entry.id))
-    assert lists.listed_for(task.merchant_id) == [entry]
+    assert list_queries.listed_for(task.merchant_id) == [entry]
     with pytest.raises(InvalidTransition):
         lists.reject_listing(entry, UserFactory(), "too late")
     # listed: a new 10 result does not propose it again
     completed(["10"], merchant=task.merchant)
-    assert lists.proposals() == []
+    assert list_queries.proposals() == []
 
 
 def test_rejecting_needs_a_reason_and_publishes_nothing() -> None:
     completed(["10"])
-    [entry] = lists.proposals()
+    [entry] = list_queries.proposals()
     with pytest.raises(ValidationFailed):
         lists.reject_listing(entry, UserFactory(), "")
     lists.reject_listing(entry, UserFactory(), "已联系上经营者")

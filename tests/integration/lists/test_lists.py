@@ -58,7 +58,7 @@ def list_facts(entry: ListEntry) -> list[CreditFact]:
 
 
 def versions(entry: ListEntry) -> list[int]:
-    return [v.version for v in lists.history(entry)]
+    return [v.version for v in list_queries.history(entry)]
 
 
 # ---------------------------------------------------------------- 诚信计量示范单位
@@ -71,7 +71,7 @@ def test_an_application_waits_unpublished_and_only_one_is_open() -> None:
     assert entry.kind == ListKind.MODEL_UNIT and entry.status == EntryStatus.PROPOSED
     assert [e["content_type"] for e in entry.evidence] == ["application/pdf", "image/png"]  # the same file once
     assert ledger.latest_record(records.RECORD_TYPE, str(entry.id)) is None
-    assert lists.listed_for(merchant.id) == [] and lists.proposals(ListKind.MODEL_UNIT) == [entry]
+    assert list_queries.listed_for(merchant.id) == [] and list_queries.proposals(ListKind.MODEL_UNIT) == [entry]
     with pytest.raises(InvalidTransition):
         applied(merchant, user)
     other = MerchantFactory()
@@ -135,8 +135,8 @@ def test_approving_grants_a_year_raises_the_grade_and_is_a_record() -> None:
         "valid_until": "2027-11-22",
         "status": "listed",
     }
-    assert lists.listed_for(merchant.id) == [entry] and lists.public_model_units() == [entry]
-    assert lists.current_model_unit(merchant.id) == entry
+    assert list_queries.listed_for(merchant.id) == [entry] and list_queries.public_model_units() == [entry]
+    assert list_queries.current_model_unit(merchant.id) == entry
     assert lists.repair_eligible_on(entry) is None
     with pytest.raises(InvalidTransition):
         lists.approve_model_unit(entry, UserFactory())
@@ -160,11 +160,11 @@ def test_the_title_is_valid_through_its_last_day_then_expires() -> None:
     entry = model_unit(merchant)
     last = date(2027, 11, 22)
     with clock.frozen(at(last)):
-        assert lists.listed_for(merchant.id) == [entry]
+        assert list_queries.listed_for(merchant.id) == [entry]
         assert lists.expire_due() == []
         assert letter(merchant.id) == ("A", 90)
     with clock.frozen(at(last + timedelta(days=1))):
-        assert lists.listed_for(merchant.id) == []  # hidden on the day even before the job ran
+        assert list_queries.listed_for(merchant.id) == []  # hidden on the day even before the job ran
         assert lists.expire_due() == [entry]
         assert lists.expire_due() == []  # idempotent
         assert entry.status == EntryStatus.REMOVED and entry.removal_kind == RemovalKind.EXPIRED
@@ -199,7 +199,7 @@ def test_revoking_needs_a_reason_and_ends_the_title_at_once() -> None:
     )
     assert entry.status == EntryStatus.REMOVED and entry.removal_kind == RemovalKind.REVOKED
     assert entry.removed_on == TODAY and entry.removal_reason == "发现使用未经检定的电子秤"
-    assert lists.listed_for(merchant.id) == [] and letter(merchant.id) == ("B", 80)
+    assert list_queries.listed_for(merchant.id) == [] and letter(merchant.id) == ("B", 80)
     assert newest_data("list_entry", str(entry.id))["removal_kind"] == "revoked"
     with pytest.raises(InvalidTransition):
         lists.revoke_model_unit(entry, UserFactory(), reason="again", authority="x")
@@ -217,12 +217,12 @@ def test_a_title_holder_renews_in_the_last_60_days_without_a_gap() -> None:
     with clock.frozen(at(date(2027, 10, 1))):
         second = lists.approve_model_unit(applied(merchant), UserFactory())
         assert second.listed_on == date(2027, 11, 23) and second.valid_until == date(2028, 11, 22)
-        assert lists.listed_for(merchant.id) == [first]
+        assert list_queries.listed_for(merchant.id) == [first]
         assert lists.application_block(merchant.id) is not None  # nothing more to apply for
     with clock.frozen(at(date(2027, 11, 23))):
         lists.expire_due()
         assert first.status == EntryStatus.REMOVED and second.status == EntryStatus.LISTED
-        assert lists.listed_for(merchant.id) == [second]
+        assert list_queries.listed_for(merchant.id) == [second]
         grades.regrade(merchant.id, "test")
         assert letter(merchant.id) == ("A", 90) and merchant.grade == "A"
 
@@ -253,7 +253,7 @@ def test_listing_directly_on_a_ground_caps_the_grade_at_c() -> None:
     assert (fact.rule, fact.happened_on) == ("result_10_or_abnormal", date(2026, 11, 20))
     data = newest_data("list_entry", str(entry.id))
     assert data["reason"] == entry.reason and "note" not in str(data) and data["listed_on"] == "2026-11-20"
-    assert entry in lists.listed_for(merchant.id)
+    assert entry in list_queries.listed_for(merchant.id)
     assert lists.repair_eligible_on(entry) is None
     with pytest.raises(InvalidTransition):  # the same ground twice
         abnormal(merchant)
@@ -297,7 +297,7 @@ def test_removing_a_cured_listing_hides_it_and_lifts_the_cap() -> None:
     lists.remove_abnormal(entry, reason="已补报并公示2025年度报告", authority="南山局", removed_on=TODAY, by=admin)
     assert entry.status == EntryStatus.REMOVED and entry.removal_kind == RemovalKind.DECISION
     assert (entry.removed_on, entry.removal_authority, entry.removed_by_id) == (TODAY, "南山局", admin.id)
-    assert lists.listed_for(merchant.id) == []  # removed listings stop being shown (2025 rules)
+    assert list_queries.listed_for(merchant.id) == []  # removed listings stop being shown (2025 rules)
     assert letter(merchant.id) == ("B", 80)
     assert list_facts(entry)[0].ended_on == TODAY
     data = newest_data("list_entry", str(entry.id))
@@ -321,7 +321,7 @@ def _result_10_fact(task_id: int, merchant_id: int) -> CreditFact:
 
 def test_rejecting_a_10_proposal_ends_the_10_result_fact() -> None:
     task = completed(["10"])
-    [entry] = lists.proposals()
+    [entry] = list_queries.proposals()
     fact = _result_10_fact(task.id, task.merchant_id)
     assert letter(task.merchant_id) == ("C", 65)
     lists.reject_listing(entry, UserFactory(), "已联系上经营者")
@@ -332,7 +332,7 @@ def test_rejecting_a_10_proposal_ends_the_10_result_fact() -> None:
 def test_rejecting_ends_every_10_of_the_merchant_and_a_later_publication_knows() -> None:
     first = completed(["10"])
     second = completed(["10"], merchant=first.merchant)  # proposes nothing new: one proposal per merchant
-    [entry] = lists.proposals()
+    [entry] = list_queries.proposals()
     facts_10 = [_result_10_fact(t.id, first.merchant_id) for t in (first, second)]
     assert lists.result_10_ended(first.merchant_id, TODAY) is None  # pending: it counts
     lists.reject_listing(entry, UserFactory(), "已联系上经营者")
@@ -344,7 +344,7 @@ def test_rejecting_ends_every_10_of_the_merchant_and_a_later_publication_knows()
 
 def test_a_confirmed_10_proposal_counts_once_and_removal_ends_both_facts() -> None:
     task = completed(["10"])
-    [entry] = lists.proposals()
+    [entry] = list_queries.proposals()
     result_fact = _result_10_fact(task.id, task.merchant_id)
     lists.confirm_listing(entry, UserFactory())
     assert letter(task.merchant_id) == ("C", 65)  # the 10 and the listing share one capped −15
@@ -368,11 +368,11 @@ def test_a_serious_listing_makes_d_for_three_years_then_goes_automatically() -> 
     data = newest_data("list_entry", str(entry.id))
     assert data["decision_no"] == "深南市监信列〔2026〕8号" and data["valid_until"] == "2029-11-20"
     with clock.frozen(at(date(2029, 11, 19))):
-        assert entry in lists.listed_for(merchant.id)
+        assert entry in list_queries.listed_for(merchant.id)
         assert entry not in lists.expire_due()  # (the title of 2026 expires)
         assert entry.status == EntryStatus.LISTED
     with clock.frozen(at(date(2029, 11, 20))):
-        assert entry not in lists.listed_for(merchant.id)
+        assert entry not in list_queries.listed_for(merchant.id)
         assert lists.expire_due() == [entry]
         assert entry.removal_kind == RemovalKind.AUTOMATIC and entry.removed_on == date(2029, 11, 20)
         assert entry.removal_reason == lists.AUTOMATIC_REASON
@@ -400,7 +400,7 @@ def test_remove_entry_works_inside_the_callers_transaction() -> None:
     db.session.commit()
     lists.remove_entry(entry, kind=RemovalKind.REPAIR, reason="信用修复", authority="南山局", by=UserFactory())
     assert entry.status == EntryStatus.REMOVED and entry.removal_kind == RemovalKind.REPAIR
-    assert lists.listed_for(merchant.id) == []  # after repair neither listing nor removal is shown
+    assert list_queries.listed_for(merchant.id) == []  # after repair neither listing nor removal is shown
     assert letter(merchant.id) == ("B", 80)
     db.session.rollback()  # the caller fails: everything goes
     db.session.refresh(entry)
