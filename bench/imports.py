@@ -4,9 +4,9 @@ Usage: .venv/bin/python bench/imports.py [--runs 7] [--tree PATH]
 
 Each figure is the median of fresh interpreters (`python -c`), so nothing is cached in the process: the seconds to
 import the module, how many honestmeter modules came with it, and whether Flask or SQLAlchemy did. The baseline in
-the same run is a fresh interpreter importing the standard library's `http.client`; ratios are against it. `--tree` points
-at another checkout (e.g. a worktree of an older commit) to measure it the same way: its modules are imported from
-there (PYTHONPATH), with this virtualenv.
+the same run is a fresh interpreter importing the standard library's `http.client`; ratios are against it.
+`--tree` points at another checkout (e.g. a worktree of an older commit) to measure it the same way: its modules are
+imported from there (PYTHONPATH), with this virtualenv.
 """
 
 from __future__ import annotations
@@ -90,7 +90,8 @@ def main() -> None:
         frameworks = [name for name in ("flask", "sqlalchemy") if found[name]]
         report(
             f"import {module}",
-            f"{float(found['seconds']) * 1000:.1f} ms ({float(found['seconds']) / float(base['seconds']):.1f}× http.client), "
+            f"{float(found['seconds']) * 1000:.1f} ms "
+            f"({float(found['seconds']) / float(base['seconds']):.1f}× http.client), "
             f"{int(found['ours'])} honestmeter modules, frameworks: {', '.join(frameworks) or 'none'}",
             "no Flask, no SQLAlchemy",
             not frameworks,
