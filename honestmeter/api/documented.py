@@ -1,5 +1,5 @@
 """OpenAPI descriptions of the /api/v1 routes other packages own: the ledger (DESIGN §4.5, honestmeter/ledger/routes.py)
-and the verifiable draws (DESIGN §5, honestmeter/inspections/plan_routes.py).
+and the verifiable draws (DESIGN §5, honestmeter/inspections/draws/routes.py).
 
 Those views stay where they are and answer exactly the bytes DESIGN promises; this module only describes them, so
 the one document at /api/v1/openapi.json covers the whole API. Keep it in step when those routes change (the

@@ -25,7 +25,8 @@ from honestmeter.inspections.codes import PROBLEM_CODES, RESULT_CODES
 from honestmeter.inspections.models import Finding, Task, TaskStatus
 from honestmeter.instruments.models import Instrument
 from honestmeter.ledger import services as ledger
-from honestmeter.merchants.models import Merchant, Region, Sector
+from honestmeter.merchants.models import Merchant, Sector
+from honestmeter.merchants.queries import region_names
 from honestmeter.ratings.facts import services as credit_facts
 from honestmeter.ratings.grades import services as grades
 from honestmeter.ratings.models import GradeChange
@@ -173,9 +174,7 @@ def findings_by_sector_and_region(today: date | None = None, gettext: Any = str)
             for code in found:
                 counter[code] += int(n)
     sectors = dict(db.session.execute(sa.select(Sector.code, Sector.name)).tuples().all())
-    regions = dict(
-        db.session.execute(sa.select(Region.code, Region.name).where(Region.code.in_(list(by_region)))).tuples().all()
-    )
+    regions = region_names(list(by_region))
     return (
         _findings_chart("stacked", by_sector, sectors, gettext),
         _findings_chart("hbar", by_region, regions, gettext),

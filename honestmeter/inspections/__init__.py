@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from honestmeter import events
     from honestmeter.inspections.directory import routes
     from honestmeter.inspections.draws import records as draw_records
+    from honestmeter.inspections.draws import routes as draw_routes
     from honestmeter.inspections.plans import routes as plan_routes
     from honestmeter.inspections.replies import records as reply_records
     from honestmeter.inspections.replies import routes as reply_routes
@@ -22,7 +23,7 @@ def init_app(app: Flask) -> None:
     from honestmeter.inspections.tasks import routes as task_routes
     from honestmeter.ledger.services import projection_registry
 
-    for module in (routes, plan_routes, task_routes, result_routes, reply_routes):
+    for module in (routes, plan_routes, draw_routes, task_routes, result_routes, reply_routes):
         app.register_blueprint(module.bp)
     events.subscribe(app, events.TaskCompleted, followup.on_task_completed)
     events.subscribe(app, events.MerchantChanged, publication.on_merchant_changed)

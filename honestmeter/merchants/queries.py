@@ -28,6 +28,12 @@ def region_choices() -> list[tuple[str, str, str]]:
     return [(code, name, pname or "") for code, name, pname in rows]
 
 
+def region_names(codes: list[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    return dict(db.session.execute(sa.select(Region.code, Region.name).where(Region.code.in_(codes))).tuples().all())
+
+
 def search_stmt(q: str = "", sector: str = "", region: str = "", grade: str = "") -> sa.Select[tuple[Merchant]]:
     """Directory search by name fragment, USCC prefix or pinyin initials, optionally by sector, region (any level)
     and grade (the caller decides whether a grade filter may be offered); see honestmeter.merchants.search."""

@@ -26,7 +26,6 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from honestmeter import clock
@@ -52,13 +51,12 @@ from honestmeter.inspections.plans import services as plans
 from honestmeter.ledger import services as ledger
 from honestmeter.ledger.canonical import canonical_bytes
 from honestmeter.ledger.models import LedgerAnchor, LedgerEntry
-from honestmeter.merchants.models import Merchant, Region
+from honestmeter.merchants.models import Merchant
 from honestmeter.web import Page, paginate
 
 log = logging.getLogger(__name__)
 
 FALLBACK_BEACON = "anchor-block-hash"
-NOTICE_ENDPOINT = "notices.plan_notice_pdf"
 TASKS = cast(sa.Table, Task.__table__)
 TASK_INSPECTORS = cast(sa.Table, TaskInspector.__table__)
 CHUNK = 1000
@@ -80,20 +78,9 @@ def get_draw(draw_id: int) -> Draw:
     return found
 
 
-def _light() -> list[Any]:
-    """Listings never load the (possibly million-member) announcement or the result."""
-    return [sa.orm.defer(Draw.announcement), sa.orm.defer(Draw.result), sa.orm.joinedload(Draw.plan)]
-
-
 def draws_page(page: int = 1, per_page: int = 20) -> Page[Draw]:
-    stmt = sa.select(Draw).options(*_light()).order_by(Draw.announced_at.desc(), Draw.id.desc())
+    stmt = sa.select(Draw).options(*plans.light_draws()).order_by(Draw.announced_at.desc(), Draw.id.desc())
     return paginate(stmt, page, per_page)
-
-
-def draws_of_plan(plan_id: int) -> list[Draw]:
-    return list(
-        db.session.scalars(sa.select(Draw).options(*_light()).where(Draw.plan_id == plan_id).order_by(Draw.sequence))
-    )
 
 
 def list_item_json(d: Draw) -> dict[str, Any]:
@@ -136,17 +123,6 @@ def covering_anchor(leaf_index: int) -> LedgerAnchor | None:
     return db.session.scalars(
         sa.select(LedgerAnchor).where(LedgerAnchor.tree_size > leaf_index).order_by(LedgerAnchor.tree_size)
     ).first()
-
-
-def region_names(codes: list[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    return dict(db.session.execute(sa.select(Region.code, Region.name).where(Region.code.in_(codes))).tuples().all())
-
-
-def notice_endpoint() -> str | None:
-    """The per-plan 抽查结果公示 PDF's endpoint once that module is installed."""
-    return NOTICE_ENDPOINT if NOTICE_ENDPOINT in current_app.view_functions else None
 
 
 # ---------------------------------------------------------------- announce

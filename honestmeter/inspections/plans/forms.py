@@ -1,4 +1,4 @@
-"""Forms: the 随机抽查事项清单, plans, recusals and draws."""
+"""Forms: the 随机抽查事项清单, plans and recusals."""
 
 from __future__ import annotations
 
@@ -71,10 +71,6 @@ class PlanForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """CSRF-only form for state-changing buttons."""
-
-
-class RevealForm(FlaskForm):
-    beacon_value = StringField(_l("外部随机源的值"), validators=[Optional(), Length(max=256)])
 
 
 class InspectorRecusalForm(FlaskForm):

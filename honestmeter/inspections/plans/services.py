@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
+from flask import current_app
 
 from honestmeter import clock
 from honestmeter.auth.models import User
@@ -46,6 +47,7 @@ from honestmeter.web import Page, paginate
 UNRATED = "unrated"
 STRATA = (*GRADES, UNRATED)  # the draw's strata: the grade letters, best first, then the unrated
 DEFAULT_RATIOS = dict(zip(STRATA, ("0.03", "0.10", "0.30", "0.60", "0.10"), strict=True))  # DESIGN §6, A..D, unrated
+NOTICE_ENDPOINT = "notices.plan_notice_pdf"
 
 
 # ---------------------------------------------------------------- 随机抽查事项清单
@@ -150,6 +152,21 @@ def plans_page(page: int = 1, status: str = "") -> Page[Plan]:
     if status in {s.value for s in PlanStatus}:
         stmt = stmt.where(Plan.status == PlanStatus(status))
     return paginate(stmt, page)
+
+
+def light_draws() -> list[Any]:
+    """Listings never load the (possibly million-member) announcement or the result."""
+    return [sa.orm.defer(Draw.announcement), sa.orm.defer(Draw.result), sa.orm.joinedload(Draw.plan)]
+
+
+def draws_of_plan(plan_id: int) -> list[Draw]:
+    stmt = sa.select(Draw).options(*light_draws()).where(Draw.plan_id == plan_id).order_by(Draw.sequence)
+    return list(db.session.scalars(stmt))
+
+
+def notice_endpoint() -> str | None:
+    """The per-plan 抽查结果公示 PDF's endpoint once that module is installed."""
+    return NOTICE_ENDPOINT if NOTICE_ENDPOINT in current_app.view_functions else None
 
 
 def parse_ratio(value: object, stratum: str) -> Decimal:
