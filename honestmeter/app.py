@@ -22,6 +22,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from honestmeter import (
     api,
     auth,
+    chinatime,
     cli,
     commitments,
     complaints,
@@ -177,6 +178,7 @@ def _disk_full(err: sa.exc.OperationalError) -> bool:
 
 def register_template_context(app: Flask) -> None:
     app.add_template_filter(labels.label, "label")  # {{ value|label }}: an enum's or code's words, translated
+    app.add_template_filter(chinatime.china_time, "china_time")  # {{ at|china_time }}: China Standard Time, minutes
     app.jinja_env.globals["best_grade"] = BEST_GRADE  # the grade that earns the 诚信计量 A 级 mark (macros too)
 
     @app.context_processor

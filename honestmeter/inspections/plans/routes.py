@@ -32,11 +32,6 @@ from honestmeter.web import choices, show_error
 bp = Blueprint("plans", __name__)
 
 
-@bp.app_template_filter("china_time")
-def china_time(value: datetime | None) -> str:
-    return chinatime.china_time(value)
-
-
 def _labels() -> dict[str, Any]:
     return {
         "form_labels": labels.CHECK_FORM,
