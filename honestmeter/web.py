@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import sqlalchemy as sa
-from flask import flash
+from flask import flash, request
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
@@ -17,6 +17,7 @@ from honestmeter.errors import DomainError
 from honestmeter.extensions import db
 
 T = TypeVar("T")
+MAX_PAGE = 100_000  # far beyond any real listing; keeps OFFSET within every backend's integer range
 PER_PAGE = 20
 
 
@@ -72,9 +73,19 @@ class Page(Generic[T]):
         return self.page < self.pages
 
 
+def clamp_page(page: int | None) -> int:
+    """A page number within 1..MAX_PAGE: `?page=10**20` would overflow OFFSET on every backend (a 500)."""
+    return min(max(1, page or 1), MAX_PAGE)
+
+
+def page_arg() -> int:
+    """The `page` query argument of the current request, clamped (not a number: the first page)."""
+    return clamp_page(request.args.get("page", 1, type=int))
+
+
 def paginate(stmt: sa.Select[Any], page: int, per_page: int = PER_PAGE) -> Page[Any]:
     """Page through a select; the count runs on the same filters without the ORDER BY."""
-    page = max(1, page)
+    page = clamp_page(page)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
     return Page(items=items, page=page, per_page=per_page, total=total)

@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from honestmeter import tables
 from honestmeter.extensions import limiter
+from honestmeter.security import query_args
 from honestmeter.settings import settings
 
 PREFIX = "/api/v1/"
@@ -79,7 +80,9 @@ def csv_response(body: dict[str, Any], columns: Sequence[str], name: str) -> Res
 
 
 def _page_url(page: int) -> str:
-    args: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(), "page": str(page)}
+    # query_args drops what url_for would take as its own options (endpoint, _external, _method, …): a crafted
+    # query string made the Link header fail (a 500) or point elsewhere.
+    args: dict[str, Any] = {**(request.view_args or {}), **query_args("page"), "page": str(page)}
     return url_for(str(request.endpoint), **args)
 
 

@@ -15,9 +15,9 @@ from marshmallow import fields, validate
 
 from honestmeter import scoring
 from honestmeter.merchants import search
+from honestmeter.web import MAX_PAGE
 
 MAX_PER_PAGE = 100
-MAX_PAGE = 100_000  # far beyond any real listing; keeps OFFSET within every backend's integer range
 GRADES = list(scoring.GRADES)
 LIST_KINDS = ["abnormal", "serious", "model_unit"]
 FORMATS = ["json", "csv"]

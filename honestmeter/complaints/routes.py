@@ -35,7 +35,7 @@ from honestmeter.inspections.tasks import services as tasks
 from honestmeter.merchants.queries import find_by_uscc
 from honestmeter.security import admin_required, inspector_required, public
 from honestmeter.settings import settings
-from honestmeter.web import choices, paginate, show_error
+from honestmeter.web import choices, page_arg, paginate, show_error
 
 bp = Blueprint("complaints", __name__)
 PHOTO_ACCEPT = "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf"
@@ -152,7 +152,7 @@ def queue() -> Any:
     status = status if status in {s.value for s in ComplaintStatus} else ""
     category = request.args.get("category", "")
     category = category if category in {c.value for c in ComplaintCategory} else ""
-    page = paginate(services.queue_stmt(status, category), request.args.get("page", 1, type=int), per_page=50)
+    page = paginate(services.queue_stmt(status, category), page_arg(), per_page=50)
     return render_template(
         "complaints/queue.html",
         page=page,
@@ -320,7 +320,7 @@ def _handled(complaint_id: int) -> Complaint:
 @bp.route("/inspector/complaints")
 @inspector_required
 def inspector_list() -> Any:
-    page = paginate(services.handled_by_stmt(current_user), request.args.get("page", 1, type=int), per_page=50)
+    page = paginate(services.handled_by_stmt(current_user), page_arg(), per_page=50)
     return render_template("complaints/inspector_list.html", page=page, **_labels())
 
 

@@ -24,7 +24,7 @@ from honestmeter.lists.forms import AbnormalForm, DecisionForm, ModelUnitApplica
 from honestmeter.lists.models import EntryStatus, ListEntry, ListKind
 from honestmeter.security import admin_required, merchant_required, public
 from honestmeter.tables import N_
-from honestmeter.web import choices, paginate, show_error
+from honestmeter.web import choices, page_arg, paginate, show_error
 
 bp = Blueprint("lists", __name__)
 KINDS = "any(abnormal,serious,model_unit)"
@@ -116,7 +116,7 @@ def _filters(kind: str) -> list_queries.Filters:
 @admin_required
 def index(kind: str) -> Any:
     filters = _filters(kind)
-    page = paginate(list_queries.search_stmt(filters), request.args.get("page", 1, type=int), per_page=50)
+    page = paginate(list_queries.search_stmt(filters), page_arg(), per_page=50)
     return render_template(
         "lists/index.html",
         kind=filters.kind,

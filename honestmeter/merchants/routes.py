@@ -21,7 +21,7 @@ from honestmeter.merchants.forms import (
 from honestmeter.merchants.models import MerchantStatus
 from honestmeter.security import admin_required, merchant_required, public
 from honestmeter.settings import settings
-from honestmeter.web import choices, grouped_choices, paginate, show_error
+from honestmeter.web import choices, grouped_choices, page_arg, paginate, show_error
 
 bp = Blueprint("merchants", __name__)
 
@@ -74,7 +74,7 @@ def register() -> Any:
 def directory() -> Any:
     args = request.args
     stmt = queries.search_stmt(args.get("q", ""), args.get("sector", ""), args.get("region", ""))
-    page = paginate(stmt, args.get("page", 1, type=int))
+    page = paginate(stmt, page_arg())
     return render_template("merchants/directory.html", page=page, sectors=queries.sector_choices(), args=args)
 
 

@@ -12,6 +12,7 @@ from honestmeter.merchants import search
 from honestmeter.public import page_cache, queries
 from honestmeter.ratings.grades import services as grades
 from honestmeter.security import public, safe_next
+from honestmeter.web import page_arg
 
 bp = Blueprint("public", __name__)
 
@@ -30,7 +31,7 @@ def home() -> Any:
     page = None
     if q or sector or region or grade:
         stmt = merchant_queries.search_stmt(q, sector, region, grade)
-        page = search.page_of(stmt, args.get("page", 1, type=int))
+        page = search.page_of(stmt, page_arg())
     return render_template(
         "public/home.html",
         q=q,

@@ -21,7 +21,7 @@ from honestmeter.repairs.forms import ApproveForm, RejectForm, RepairForm
 from honestmeter.repairs.models import RepairRequest, RepairStatus
 from honestmeter.security import admin_required, merchant_required
 from honestmeter.settings import settings
-from honestmeter.web import paginate, show_error
+from honestmeter.web import page_arg, paginate, show_error
 
 bp = Blueprint("repairs", __name__)
 
@@ -142,7 +142,7 @@ def _request(repair_id: int) -> RepairRequest:
 def queue() -> Any:
     status = request.args.get("status", "")
     status = status if status in {s.value for s in RepairStatus} else ""
-    page = paginate(repairs.queue_stmt(status), request.args.get("page", 1, type=int), per_page=50)
+    page = paginate(repairs.queue_stmt(status), page_arg(), per_page=50)
     return render_template(
         "ratings/repairs_queue.html", page=page, status=status, pending=repairs.pending_count(), **_labels()
     )

@@ -19,7 +19,7 @@ from honestmeter.inspections.models import DrawStatus
 from honestmeter.inspections.plans import services as plans
 from honestmeter.inspections.plans.forms import ActionForm
 from honestmeter.security import admin_required, public
-from honestmeter.web import show_error
+from honestmeter.web import page_arg, show_error
 
 bp = Blueprint("draws", __name__)
 
@@ -27,9 +27,6 @@ bp = Blueprint("draws", __name__)
 def _labels() -> dict[str, Any]:
     return {"draw_status_labels": labels.DRAW_STATUS, "stratum_labels": labels.STRATUM}
 
-
-def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
 
 
 # ---------------------------------------------------------------- admin
@@ -57,7 +54,7 @@ def admin_draw(draw_id: int) -> Any:
     return render_template(
         "inspections/draws/admin.html",
         draw=draw,
-        view=draws.public_view(draw, _page()),
+        view=draws.public_view(draw, page_arg()),
         form=RevealForm(),
         **_labels(),
     )
@@ -84,7 +81,7 @@ def reveal(draw_id: int) -> Any:
 @bp.route("/draws")
 @public
 def public_draws() -> Any:
-    return render_template("inspections/draws/list.html", page=draws.draws_page(_page()), **_labels())
+    return render_template("inspections/draws/list.html", page=draws.draws_page(page_arg()), **_labels())
 
 
 @bp.route("/draws/<int:draw_id>")
@@ -94,7 +91,7 @@ def public_draw(draw_id: int) -> Any:
     return render_template(
         "inspections/draws/public.html",
         draw=draw,
-        view=draws.public_view(draw, _page()),
+        view=draws.public_view(draw, page_arg()),
         notice_endpoint=plans.notice_endpoint(),
         **_labels(),
     )
@@ -125,7 +122,7 @@ def _not_modified(etag: str) -> Response | None:
 @bp.route("/api/v1/draws")
 @public
 def api_draws() -> Any:
-    page = draws.draws_page(_page(), per_page=min(max(request.args.get("per_page", 50, type=int) or 50, 1), 200))
+    page = draws.draws_page(page_arg(), per_page=min(max(request.args.get("per_page", 50, type=int) or 50, 1), 200))
     return {
         "page": page.page,
         "per_page": page.per_page,

@@ -27,7 +27,7 @@ from honestmeter.merchants.models import Region
 from honestmeter.merchants.queries import region_names, sector_choices
 from honestmeter.security import admin_required, inspector_required, merchant_required
 from honestmeter.settings import settings
-from honestmeter.web import choices, show_error
+from honestmeter.web import choices, page_arg, show_error
 
 bp = Blueprint("plans", __name__)
 
@@ -42,9 +42,6 @@ def _labels() -> dict[str, Any]:
         "recusal_source_labels": labels.RECUSAL_SOURCE,
     }
 
-
-def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
 
 
 # ---------------------------------------------------------------- 随机抽查事项清单
@@ -179,7 +176,7 @@ def _plan_facts(form: PlanForm) -> plans.PlanFacts:
 def plan_list() -> Any:
     status = request.args.get("status", "")
     return render_template(
-        "inspections/plans/list.html", page=plans.plans_page(_page(), status), status=status, **_labels()
+        "inspections/plans/list.html", page=plans.plans_page(page_arg(), status), status=status, **_labels()
     )
 
 
@@ -330,7 +327,7 @@ def admin_recusals() -> Any:
     return render_template(
         "inspections/recusals/admin.html",
         form=form,
-        page=plans.recusals_page(_page()),
+        page=plans.recusals_page(page_arg()),
         decide_form=DecideRecusalForm(),
         pending=Decision.PENDING,
         **_labels(),

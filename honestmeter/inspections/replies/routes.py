@@ -21,7 +21,7 @@ from honestmeter.inspections.replies.forms import ApproveReplyForm, RejectReplyF
 from honestmeter.inspections.results import followup, publication
 from honestmeter.inspections.results import records as result_records
 from honestmeter.security import admin_required, merchant_required
-from honestmeter.web import paginate, show_error
+from honestmeter.web import page_arg, paginate, show_error
 
 bp = Blueprint("replies", __name__)
 
@@ -104,7 +104,7 @@ def _reply(reply_id: int) -> ResultReply:
 @admin_required
 def queue() -> Any:
     status = request.args.get("status", "")
-    page = paginate(replies.queue_stmt(status), request.args.get("page", 1, type=int), per_page=50)
+    page = paginate(replies.queue_stmt(status), page_arg(), per_page=50)
     return render_template(
         "inspections/replies/queue.html", page=page, status=status, pending=replies.pending_count(), **_labels()
     )

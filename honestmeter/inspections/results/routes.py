@@ -20,7 +20,7 @@ from honestmeter.inspections.results import records as result_records
 from honestmeter.inspections.results.forms import CloseFollowUpForm, OrderForm, PublishForm
 from honestmeter.lists.models import ListEntry
 from honestmeter.security import admin_required
-from honestmeter.web import paginate, show_error
+from honestmeter.web import page_arg, paginate, show_error
 
 bp = Blueprint("results", __name__)
 TABS = ("pending", "published", "overdue")
@@ -55,7 +55,7 @@ def index() -> Any:
         "published": publication.published_stmt,
         "overdue": publication.overdue_stmt,
     }[tab](plan_id)
-    page = paginate(stmt, request.args.get("page", 1, type=int), per_page=50)
+    page = paginate(stmt, page_arg(), per_page=50)
     plans = db.session.execute(
         sa.select(Plan.id, Plan.name).where(Plan.id.in_(sa.select(Task.plan_id))).order_by(Plan.year.desc(), Plan.batch)
     ).all()

@@ -40,7 +40,7 @@ from honestmeter.inspections.tasks.instrument_check import judge_instrument
 from honestmeter.instruments.forms import CYCLE_LABELS
 from honestmeter.scans import human_size
 from honestmeter.security import admin_required, inspector_required
-from honestmeter.web import choices, paginate, show_error
+from honestmeter.web import choices, page_arg, paginate, show_error
 
 bp = Blueprint("tasks", __name__)
 
@@ -374,7 +374,7 @@ def _filters() -> tasks.TaskFilter:
 @admin_required
 def admin_tasks() -> Any:
     filters = _filters()
-    page = paginate(tasks.task_query(filters), request.args.get("page", 1, type=int) or 1)
+    page = paginate(tasks.task_query(filters), page_arg())
     plans = db.session.scalars(sa.select(Plan).order_by(Plan.year.desc(), Plan.batch.desc())).all()
     return render_template(
         "inspections/tasks/admin_list.html",

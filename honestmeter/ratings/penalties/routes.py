@@ -20,7 +20,7 @@ from honestmeter.ratings.penalties import services as penalties
 from honestmeter.ratings.penalties.forms import PenaltyForm, PenaltyImportForm
 from honestmeter.security import admin_required
 from honestmeter.tables import N_
-from honestmeter.web import describe, paginate, show_error
+from honestmeter.web import describe, page_arg, paginate, show_error
 
 bp = Blueprint("penalties", __name__)
 
@@ -67,7 +67,7 @@ def _labels() -> dict[str, Any]:
 def index() -> Any:
     filters = _filters()
     today = clock.today()
-    page = paginate(penalties.search_stmt(filters, today), request.args.get("page", 1, type=int), per_page=50)
+    page = paginate(penalties.search_stmt(filters, today), page_arg(), per_page=50)
     return render_template(
         "ratings/penalties.html",
         page=page,
