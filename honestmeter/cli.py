@@ -55,7 +55,10 @@ def serve(host: str, port: int, threads: int, no_scheduler: bool) -> None:
     # the supervised chain node cleanly and it dumps its state.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="honestmeter")
+        # waitress refuses a body over the limit from its Content-Length, before reading it (it would otherwise
+        # buffer up to 1 GB and only then let Flask answer 413).
+        limit = settings(app).MAX_CONTENT_LENGTH
+        waitress.serve(app, host=host, port=port, threads=threads, ident="honestmeter", max_request_body_size=limit)
     finally:
         if sched is not None:
             sched.shutdown(wait=False)
