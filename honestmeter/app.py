@@ -49,7 +49,7 @@ from honestmeter.extensions import babel, csrf, db, limiter, login_manager, migr
 from honestmeter.ops import logs
 from honestmeter.roles import Role
 from honestmeter.scoring import BEST_GRADE
-from honestmeter.storage import StorageFull
+from honestmeter.storage import StorageFull, private_dir, private_file
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
@@ -66,6 +66,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     settings.init_app(app)
+    private_dir(Path(app.config["VAR_DIR"]))
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = load_secret_key(Path(app.config["VAR_DIR"]))
     _ensure_sqlite_dir(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -83,8 +84,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _ensure_sqlite_dir(url: str) -> None:
+    # The database file is made before SQLite would (0644 by the umask): only the service account reads it.
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(url.removeprefix("sqlite:///")))
 
 
 def select_locale() -> str:

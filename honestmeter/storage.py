@@ -56,3 +56,24 @@ def write_once(target: Path, data: bytes) -> None:
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+
+
+def private_dir(path: Path) -> Path:
+    """`path` as a directory only its owner may enter (0700), created if missing and tightened if it was not: the
+    var dir holds the database, keys, uploads and notices."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """`path` as a file only its owner may read (0600), created empty if missing: SQLite then keeps the mode, and
+    gives its WAL and shared-memory files the same."""
+    if not path.parent.exists():
+        private_dir(path.parent)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return path
