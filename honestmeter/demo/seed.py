@@ -425,7 +425,8 @@ def _accounts(rng: random.Random, pools: Pools, regions: list[str]) -> dict[str,
             display_name=name,
             password_hash=staff_hash,
             role=Role.INSPECTOR,
-            status=AccountStatus.ACTIVE,
+            # The last one is out of the directory, so its account is disabled, as set_inspector_active does.
+            status=AccountStatus.ACTIVE if n != INSPECTORS else AccountStatus.DISABLED,
         )
         db.session.add(
             Inspector(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 import sqlalchemy as sa
 from faker import Faker
 from flask import Flask
@@ -14,6 +15,7 @@ from honestmeter.auth.models import AccountStatus, User
 from honestmeter.complaints import services as complaint_services
 from honestmeter.complaints.models import Complaint, ComplaintStatus
 from honestmeter.demo import seed as demo
+from honestmeter.errors import PermissionDenied
 from honestmeter.extensions import db
 from honestmeter.inspections.models import Inspector
 from honestmeter.instruments.models import Instrument
@@ -64,6 +66,11 @@ def test_demo_data_fills_every_role_and_documented_passwords_work(app: Flask) ->
     assert db.session.scalar(overdue) > 0  # the demo shows regulators what overdue looks like
     assert auth_services.authenticate(*demo.ADMIN).role is Role.ADMIN
     assert auth_services.authenticate("inspector01", demo.INSPECTOR_PASSWORD).role is Role.INSPECTOR
+    # The README calls the last inspector deactivated: out of the directory's draw pool, and unable to sign in.
+    last = f"inspector{demo.INSPECTORS:02d}"
+    with pytest.raises(PermissionDenied):
+        auth_services.authenticate(last, demo.INSPECTOR_PASSWORD)
+    assert db.session.scalar(sa.select(Inspector.active).join(User).where(User.username == last)) is False
     assert auth_services.authenticate("merchant01", demo.MERCHANT_PASSWORD).role is Role.MERCHANT
     pending = db.session.scalar(sa.select(sa.func.count(User.id)).where(User.status == AccountStatus.PENDING))
     assert pending == demo.PENDING_ACCOUNTS
