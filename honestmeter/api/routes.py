@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from honestmeter.api import http, queries, schemas
 from honestmeter.complaints import services as complaint_services
-from honestmeter.complaints.routes import complaint_limit, tracking_limit
+from honestmeter.complaints.routes import COMPLAINT_SCOPE, TRACKING_SCOPE, complaint_limit, tracking_limit
 from honestmeter.errors import DomainError
 from honestmeter.extensions import limiter
 from honestmeter.merchants import queries as merchant_queries
@@ -187,7 +187,7 @@ def _progress(complaint: Any) -> dict[str, Any]:
 
 
 @blp.route("/complaints", methods=["POST"], tags=["complaints"])
-@limiter.limit(complaint_limit, methods=["POST"])
+@limiter.shared_limit(complaint_limit, scope=COMPLAINT_SCOPE, methods=["POST"])
 @blp.arguments(schemas.ComplaintCreate, location="json")
 @blp.response(201, schemas.ComplaintProgress)
 @blp.alt_response(422, schema=schemas.Error, description="内容有误 / invalid complaint")
@@ -214,7 +214,7 @@ def file_complaint(body: dict[str, Any]) -> Any:
 
 
 @blp.route("/complaints/<code>", tags=["complaints"])
-@limiter.limit(tracking_limit)
+@limiter.shared_limit(tracking_limit, scope=TRACKING_SCOPE)
 @blp.response(200, schemas.ComplaintProgress)
 @blp.alt_response(404, schema=schemas.Error, description="没有该查询码 / no such tracking code")
 @public

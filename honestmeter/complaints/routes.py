@@ -42,6 +42,12 @@ PHOTO_ACCEPT = "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf"
 CODE_KEY = "complaint_code"
 
 
+# One counter per address for the form and the open data API together (shared limits): filing through both must
+# not double what an address may file, nor double the tracking-code guesses.
+COMPLAINT_SCOPE = "complaints.file"
+TRACKING_SCOPE = "complaints.track"
+
+
 def complaint_limit() -> str:
     return settings().COMPLAINT_RATE_LIMIT
 
@@ -62,7 +68,7 @@ def _labels() -> dict[str, Any]:
 
 
 @bp.route("/complaints", methods=["GET", "POST"])
-@limiter.limit(complaint_limit, methods=["POST"])
+@limiter.shared_limit(complaint_limit, scope=COMPLAINT_SCOPE, methods=["POST"])
 @public
 def new() -> Any:
     form = ComplaintForm()
@@ -119,7 +125,7 @@ def submitted() -> Any:
 
 
 @bp.route("/complaints/track")
-@limiter.limit(tracking_limit)
+@limiter.shared_limit(tracking_limit, scope=TRACKING_SCOPE)
 @public
 def track() -> Any:
     raw = request.args.get("code", "")[:40]

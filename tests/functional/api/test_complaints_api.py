@@ -9,6 +9,7 @@ from honestmeter.complaints import services
 from honestmeter.complaints.models import Complaint
 from honestmeter.extensions import db
 from tests.factories import MerchantFactory
+from tests.functional.complaints.test_complaints import form as complaint_form
 
 BODY = {
     "category": "short_weight",
@@ -59,6 +60,19 @@ def test_filing_shares_the_complaint_rate_limit(app: Flask, client: FlaskClient)
     finally:
         app.config["COMPLAINT_RATE_LIMIT"] = "5 per hour;20 per day"
     assert statuses == [201, 201, 429]
+
+
+def test_the_form_and_the_api_share_one_counter_per_address(app: Flask, client: FlaskClient) -> None:
+    merchant = MerchantFactory()
+    app.config["COMPLAINT_RATE_LIMIT"] = "2 per hour"
+    try:
+        api = client.post("/api/v1/complaints", json=BODY).status_code
+        page = client.post("/complaints", data=complaint_form(merchant)).status_code
+        statuses = [api, page, client.post("/api/v1/complaints", json=BODY).status_code]
+        statuses.append(client.post("/complaints", data=complaint_form(merchant)).status_code)
+    finally:
+        app.config["COMPLAINT_RATE_LIMIT"] = "5 per hour;20 per day"
+    assert statuses == [201, 302, 429, 429]
 
 
 def test_the_document_describes_both_operations(client: FlaskClient) -> None:
