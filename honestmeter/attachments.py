@@ -10,7 +10,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
 from flask import Response, abort, request, send_file
@@ -79,11 +79,11 @@ def check_all(uploads: Sequence[Upload], *, max_files: int, missing: str) -> lis
     for upload in files:
         if upload.data and scans.sniff(upload.data) is None:
             message = N_("%(name)s：证明材料只能是 PDF、JPEG 或 PNG 文件")
-            raise ValidationFailed(message % {"name": PurePath(upload.filename).name}, field="evidence")
+            raise ValidationFailed(message % {"name": scans.clean_name(upload.filename, "evidence")}, field="evidence")
         try:
             scan = scans.check(upload.data, upload.filename or "evidence", max_bytes=limit())
         except scans.ScanRejected as err:
-            raise ValidationFailed(f"{PurePath(upload.filename).name}：{err}", field="evidence") from err
+            raise ValidationFailed(f"{scans.clean_name(upload.filename, 'evidence')}：{err}", field="evidence") from err
         checked.setdefault(scan.sha256, scan)
     return list(checked.values())
 

@@ -9,6 +9,7 @@ so the same scan uploaded twice is stored once and a name can never escape the d
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
@@ -68,9 +69,16 @@ def check(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     content_type = sniff(data)
     if content_type is None:
         raise ScanRejected(N_("只能上传 PDF、JPEG 或 PNG 格式的证书扫描件"))
-    # Keep only the last path component of whatever the browser sent (some send a full path).
-    name = PurePath(filename.replace("\\", "/")).name.strip() or "certificate"
-    return Scan(data, hashlib.sha256(data).hexdigest(), content_type, name[-255:])
+    return Scan(data, hashlib.sha256(data).hexdigest(), content_type, clean_name(filename, "certificate"))
+
+
+def clean_name(filename: str, default: str) -> str:
+    """The name a browser sent, fit to keep and to send back: its last path component (some send a full path),
+    without control or format characters (a NUL cannot be stored by PostgreSQL, and none belongs in a
+    Content-Disposition header), at most 255 characters; `default` when nothing is left."""
+    name = PurePath(filename.replace("\\", "/")).name
+    kept = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    return kept[-255:] or default
 
 
 def store(var_dir: Path, scan: Scan) -> PurePath:
@@ -91,7 +99,7 @@ def locate(var_dir: Path, relative_path: str, sha256: str) -> Path | None:
 
 def download_name(filename: str, content_type: str) -> str:
     """The uploaded name with the extension of what the file really is ("证书.pdf" holding a PNG → "证书.png")."""
-    stem = PurePath(filename).stem or "certificate"
+    stem = PurePath(clean_name(filename, "certificate")).stem or "certificate"
     return stem + EXTENSIONS.get(content_type, "")
 
 

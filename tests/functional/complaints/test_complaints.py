@@ -135,6 +135,13 @@ def test_the_form_needs_its_csrf_token(client: FlaskClient, merchant: Merchant, 
     assert db.session.scalar(sa.select(sa.func.count(Complaint.id))) == 0
 
 
+
+def test_a_photo_name_with_control_characters_is_kept_clean(client: FlaskClient, merchant: Merchant) -> None:
+    # A NUL in a JSON column is a 500 on PostgreSQL; control characters do not belong in a download's header.
+    file_one(client, form(merchant, photos=[(io.BytesIO(PNG), "秤\x00\x07\u202e.png")]))
+    complaint = db.session.scalar(sa.select(Complaint))
+    assert complaint is not None and [p["filename"] for p in complaint.photos] == ["秤.png"]
+
 def test_filing_is_rate_limited_per_address(app: Flask, client: FlaskClient, merchant: Merchant) -> None:
     app.config["COMPLAINT_RATE_LIMIT"] = "2 per hour"
     try:

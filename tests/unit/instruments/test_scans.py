@@ -86,3 +86,18 @@ def test_download_name_carries_the_real_extension(name: str, content_type: str, 
 
 def test_human_size() -> None:
     assert [scans.human_size(n) for n in (5 * 1024 * 1024, 1536 * 1024, 2048, 10)] == ["5 MB", "1.5 MB", "2 KB", "1 KB"]
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("证书\x00.pdf", "证书.pdf"),  # PostgreSQL cannot store a NUL
+        ("a\x07b\r\nc.pdf", "abc.pdf"),  # nor belongs a control character in Content-Disposition
+        ("\u202eevil\u200b.pdf", "evil.pdf"),  # format characters (bidi override, zero width) go too
+        ("C:\\Users\\王五\\扫描件.pdf", "扫描件.pdf"),
+        ("\x00\x01", "certificate"),
+    ],
+)
+def test_names_lose_control_and_format_characters(sent: str, kept: str) -> None:
+    assert scans.check(PDF, sent).filename == kept
+    assert "\x00" not in scans.download_name(sent, "application/pdf")
