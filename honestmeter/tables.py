@@ -10,7 +10,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 MAX_ROWS = 100_000
 MAX_XLSX_UNPACKED = 200 * 1024 * 1024  # a zip bomb is refused before openpyxl unpacks it
@@ -18,6 +18,26 @@ MAX_XLSX_UNPACKED = 200 * 1024 * 1024  # a zip bomb is refused before openpyxl u
 
 def N_(message: str) -> str:  # noqa: N802 — the gettext convention: marks a msgid for extraction only
     return message
+
+
+E = TypeVar("E")
+
+# An import's report lists the first hundred problems (the rest are counted), and repeats a cell's value only in
+# part: a few KB of spreadsheet must not become a page of hundreds of MB.
+MAX_ERRORS = 100
+MAX_ECHO = 40  # characters of a cell's value an error message repeats
+
+
+def echo(value: object) -> str:
+    """A cell's value as an error message repeats it: one line, at most MAX_ECHO characters."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 1] + "…"
+
+
+def keep_error(errors: list[E], error: E) -> None:
+    """Append `error` while the report lists fewer than MAX_ERRORS (the caller counts every one)."""
+    if len(errors) < MAX_ERRORS:
+        errors.append(error)
 
 
 class Unreadable(ValueError):

@@ -16,11 +16,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from honestmeter import tables
 from honestmeter.config import Config
 from honestmeter.tables import N_, Cell, Progress, Unreadable, read_table
 
 DEFAULT_MAX_BYTES = Config.INSTRUMENT_IMPORT_MAX_BYTES  # web uploads; the CLI reads any size
-MAX_ERRORS = 200  # errors kept for the report; the total is still counted
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class RowError:
     params: Mapping[str, object] = field(default_factory=dict)
 
     def detail(self) -> str:
-        return self.message % dict(self.params) if self.params else self.message
+        return self.message % {k: tables.echo(v) for k, v in self.params.items()} if self.params else self.message
 
     def text(self) -> str:
         """The Chinese wording, e.g. 第3行“器具类型代码”：未知的器具类型代码“xyz”."""
@@ -96,7 +96,7 @@ class Row:
 @dataclass
 class Parsed:
     rows: list[Row] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)  # the first MAX_ERRORS
+    errors: list[RowError] = field(default_factory=list)  # the first tables.MAX_ERRORS
     error_total: int = 0
 
     @property
@@ -105,8 +105,7 @@ class Parsed:
 
     def add(self, error: RowError) -> None:
         self.error_total += 1
-        if len(self.errors) < MAX_ERRORS:
-            self.errors.append(error)
+        tables.keep_error(self.errors, error)
 
 
 # ---------------------------------------------------------------- checking

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from honestmeter import clock, events, scans
+from honestmeter import clock, events, scans, tables
 from honestmeter.attachments import Upload
 from honestmeter.db import unit_of_work
 from honestmeter.errors import InvalidTransition, NotFound, ValidationFailed
@@ -454,7 +454,7 @@ def import_instruments(
         types = {t.code: t for t in db.session.scalars(sa.select(InstrumentType))}
         clashes = _existing_clashes(merchant_id, parsed.rows, types)
         if clashes:
-            return ImportReport(0, clashes[: importing.MAX_ERRORS], len(clashes))
+            return ImportReport(0, clashes[: tables.MAX_ERRORS], len(clashes))
         instruments = []
         for row in parsed.rows:
             instrument = Instrument(

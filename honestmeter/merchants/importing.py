@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from honestmeter import tables
 from honestmeter.db import unit_of_work
 from honestmeter.errors import ValidationFailed
 from honestmeter.extensions import db
@@ -25,7 +26,6 @@ COLUMNS = {
     "电子邮箱": "contact_email",
 }
 REQUIRED = ("uscc", "name", "sector_code", "region_code", "address", "legal_representative")
-MAX_ERRORS = 200
 
 
 @dataclass
@@ -36,8 +36,7 @@ class Report:
 
     def fail(self, message: str) -> None:
         self.error_total += 1
-        if len(self.errors) < MAX_ERRORS:
-            self.errors.append(message)
+        tables.keep_error(self.errors, message)
 
 
 def _cell(value: object) -> str:
@@ -61,9 +60,9 @@ class _Checker:
     def check(self, number: int, row: dict[str, str]) -> list[tuple[str, str]]:
         problems = [(key, "必须填写") for key in REQUIRED if not row.get(key)]
         if row.get("sector_code") and row["sector_code"] not in self.sectors:
-            problems.append(("sector_code", f"未知的行业“{row['sector_code']}”"))
+            problems.append(("sector_code", f"未知的行业“{tables.echo(row['sector_code'])}”"))
         if row.get("region_code") and row["region_code"] not in self.regions:
-            problems.append(("region_code", f"行政区划代码“{row['region_code']}”不在区划表中"))
+            problems.append(("region_code", f"行政区划代码“{tables.echo(row['region_code'])}”不在区划表中"))
         if row.get("uscc"):
             problems += self._uscc(number, row)
         return problems

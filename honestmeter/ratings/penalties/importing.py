@@ -22,8 +22,6 @@ from honestmeter.instruments.importing import RowError, parse_date
 from honestmeter.ratings.penalties import services as penalties
 from honestmeter.tables import N_, Cell, Unreadable, read_table
 
-MAX_ERRORS = 200
-
 # (key, header, required); keys are the PenaltyFacts fields, so a service error's `field` names its column.
 COLUMNS = (
     ("uscc", N_("统一社会信用代码"), True),
@@ -67,8 +65,7 @@ class Report:
 
     def add(self, error: RowError) -> None:
         self.error_total += 1
-        if len(self.errors) < MAX_ERRORS:
-            self.errors.append(error)
+        tables.keep_error(self.errors, error)
 
 
 def _text(cell: Cell) -> str:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
+from honestmeter import tables
 from honestmeter.instruments import importing
 from honestmeter.instruments.importing import HEADERS, RowError, TypeEntry
 from honestmeter.instruments.models import InstrumentUse
@@ -190,10 +191,26 @@ def test_the_template_example_row_must_be_deleted() -> None:
 
 
 def test_errors_are_capped_but_counted() -> None:
-    rows = [["nope", f"S{n}", "", "", "", "", "", ""] for n in range(importing.MAX_ERRORS + 50)]
+    rows = [["nope", f"S{n}", "", "", "", "", "", ""] for n in range(tables.MAX_ERRORS + 50)]
     result = parse(csv_bytes(rows))
-    assert len(result.errors) == importing.MAX_ERRORS and result.error_total == importing.MAX_ERRORS + 50
+    assert len(result.errors) == tables.MAX_ERRORS and result.error_total == tables.MAX_ERRORS + 50
 
+
+
+def test_a_small_file_cannot_make_a_huge_report() -> None:
+    # Issue 16 §9: 5 KB of long cell values once made a 150 MB error page. The report lists a hundred errors at most,
+    # and repeats at most tables.MAX_ECHO characters of a value.
+    rows = [["类型" * 2000, f"S{n}", "", "", "", "", "", ""] for n in range(500)]
+    result = parse(csv_bytes(rows))
+    assert result.error_total == 500 and len(result.errors) == tables.MAX_ERRORS == 100
+    assert max(len(error.text()) for error in result.errors) < 120
+    assert sum(len(error.text()) for error in result.errors) < 12_000
+
+
+def test_echo_keeps_one_short_line() -> None:
+    assert tables.echo("a\nb\tc") == "a b c"
+    assert tables.echo("x" * 100) == "x" * (tables.MAX_ECHO - 1) + "…"
+    assert len(tables.echo("长" * 1000)) == tables.MAX_ECHO
 
 @pytest.mark.parametrize(
     ("data", "message"),
