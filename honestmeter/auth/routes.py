@@ -63,6 +63,7 @@ def logout() -> Any:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @any_role_required
+@limiter.limit(_login_limit, methods=["POST"])  # the same per-address throttle as sign-in
 def change_password() -> Any:
     form = PasswordForm()
     if form.validate_on_submit():

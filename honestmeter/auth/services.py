@@ -183,8 +183,9 @@ def end_sessions(user: User) -> None:
 
 
 def change_password(user: User, *, current: str, new: str) -> None:
-    """Change a password; every other session of the account is signed out."""
-    if not passwords.verify_password(user.password_hash, current):
+    """Change a password; every other session of the account is signed out. The current password is checked like a
+    sign-in (failures counted, the account locked after LOCKOUT_THRESHOLD): a borrowed session cannot guess it."""
+    if _check_credentials(user.username, current, clock.utcnow()) is None:
         raise ValidationFailed("当前密码不正确", field="current")
     passwords.check_policy(new)
     with unit_of_work(db.session):

@@ -153,3 +153,22 @@ def test_changing_the_password_signs_out_every_other_browser(app: Flask) -> None
     )
     assert changed.status_code == 302, text(changed)[:500]
     assert _signed_in(desk) and not _signed_in(phone)
+
+
+def test_guessing_the_current_password_locks_the_account_like_sign_in(app: Flask) -> None:
+    # Issue 16 §15: a borrowed session could try the current password without limit.
+    user = UserFactory(username="bob")
+    client = app.test_client()
+    assert _login(client, "bob", PASSWORD).status_code == 302  # type: ignore[attr-defined]
+    for n in range(LOCKOUT_THRESHOLD):
+        wrong = client.post(
+            "/account/password", data={"current": f"guess-{n}", "new": "N3w-Passw0rd!", "confirm": "N3w-Passw0rd!"}
+        )
+        assert wrong.status_code != 302
+    # Locked now: even the right password changes nothing, and sign-in is refused too.
+    right = client.post(
+        "/account/password", data={"current": PASSWORD, "new": "N3w-Passw0rd!", "confirm": "N3w-Passw0rd!"}
+    )
+    assert right.status_code != 302 and "锁定" in text(right)
+    assert user.locked_until is not None
+    assert _login(app.test_client(), "bob", PASSWORD).status_code != 302  # type: ignore[attr-defined]
