@@ -5,13 +5,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 import sqlalchemy as sa
 from flask import flash, request
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
+from wtforms.validators import ValidationError
 
 from honestmeter.errors import DomainError
 from honestmeter.extensions import db
@@ -99,3 +101,23 @@ def choices(pairs: Sequence[tuple[str, Any]]) -> list[SelectChoice]:
 def grouped_choices(triples: Sequence[tuple[str, Any, str]]) -> list[SelectChoice]:
     """(value, label, group) triples as choices inside <optgroup>s."""
     return [SelectChoice(value, label, optgroup=group or None) for value, label, group in triples]
+
+
+# ---------------------------------------------------------------- dates in forms
+
+EARLIEST_DATE = date(1990, 1, 1)  # before any record this system keeps (instrument histories reach back furthest)
+LATEST_DATE = date(2099, 12, 31)
+
+
+class DateBounds:
+    """A form date (or date and time) within EARLIEST_DATE..LATEST_DATE: 0001-01-01 and 9999-12-31 parse as dates,
+    then overflow date arithmetic (deadlines, windows) or hide a typing slip. Every date field carries it."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        value = field.data
+        day = value.date() if isinstance(value, datetime) else value
+        if isinstance(day, date) and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise ValidationError(
+                lazy_gettext("日期须在 %(earliest)s 至 %(latest)s 之间")
+                % {"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()}
+            )

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from honestmeter.complaints.services import CATEGORY_LABELS, MAX_DESCRIPTION, MAX_REASONS
 from honestmeter.inspections.tasks.forms import MultiCheckboxField
-from honestmeter.web import choices
+from honestmeter.web import DateBounds, choices
 
 
 class ComplaintForm(FlaskForm):
@@ -29,7 +29,7 @@ class ComplaintForm(FlaskForm):
     )
     merchant = StringField(_l("被投诉的经营者（名称或统一社会信用代码）"), validators=[DataRequired(), Length(max=200)])
     place = StringField(_l("地点（市场、摊位号、门店地址）"), validators=[Optional(), Length(max=300)])
-    happened_on = DateField(_l("发生日期"), validators=[Optional()])
+    happened_on = DateField(_l("发生日期"), validators=[Optional(), DateBounds()])
     description = TextAreaField(_l("问题描述"), validators=[DataRequired(), Length(max=MAX_DESCRIPTION)])
     photos = MultipleFileField(_l("照片或票据（可选，JPEG、PNG 或 PDF，最多 3 个）"))
     contact_name = StringField(_l("姓名（可选）"), validators=[Optional(), Length(max=100)])
@@ -48,7 +48,7 @@ class AssignForm(FlaskForm):
 class CheckForm(FlaskForm):
     inspector_ids = MultiCheckboxField(_l("检查人员（至少两名）"), coerce=int)
     item_codes = MultiCheckboxField(_l("检查事项"))
-    due_date = DateField(_l("完成期限"), validators=[Optional()])
+    due_date = DateField(_l("完成期限"), validators=[Optional(), DateBounds()])
 
 
 class VerifyForm(FlaskForm):

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from honestmeter import labels
 from honestmeter.instruments.models import InstrumentUse
-from honestmeter.web import choices
+from honestmeter.web import DateBounds, choices
 
 CYCLE_LABELS = labels.lazy(labels.CYCLE_KIND)
 MODE_LABELS = labels.lazy(labels.VERIFICATION_MODE)
@@ -54,12 +54,12 @@ class InstrumentForm(FlaskForm):
         choices=choices(list(USE_LABELS.items())),
         default=InstrumentUse.TRADE.value,
     )
-    last_verified_on = DateField(_l("最近检定日期"), validators=[Optional()])
+    last_verified_on = DateField(_l("最近检定日期"), validators=[Optional(), DateBounds()])
     certificate_no = StringField(_l("检定证书编号"), validators=[Optional(), Length(max=64)])
 
 
 class VerificationForm(FlaskForm):
-    verified_on = DateField(_l("检定日期"), validators=[DataRequired()])
+    verified_on = DateField(_l("检定日期"), validators=[DataRequired(), DateBounds()])
     verifying_body = StringField(_l("检定机构"), validators=[DataRequired(), Length(max=200)])
     result = SelectField(_l("检定结论"), choices=choices(list(RESULT_LABELS.items())))
     certificate_no = StringField(_l("证书/通知书编号"), validators=[DataRequired(), Length(max=64)])

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from honestmeter.web import DateBounds
+
 
 class DecisionForm(FlaskForm):
     """Confirm or reject a proposal (经营异常名录) or an application (示范单位); the note is the reason on rejection."""
@@ -20,7 +22,7 @@ class AbnormalForm(FlaskForm):
     ground = SelectField(_l("列入事由"), validators=[DataRequired()])
     note = TextAreaField(_l("情况说明（内部记录，不公示）"), validators=[Optional(), Length(max=500)])
     authority = StringField(_l("作出决定机关"), validators=[DataRequired(), Length(max=100)])
-    listed_on = DateField(_l("列入日期"), validators=[DataRequired()])
+    listed_on = DateField(_l("列入日期"), validators=[DataRequired(), DateBounds()])
 
 
 class SeriousForm(FlaskForm):
@@ -28,7 +30,7 @@ class SeriousForm(FlaskForm):
     decision_no = StringField(_l("列入决定书文号"), validators=[DataRequired(), Length(max=100)])
     reason = TextAreaField(_l("列入原因"), validators=[DataRequired(), Length(max=500)])
     authority = StringField(_l("作出决定机关"), validators=[DataRequired(), Length(max=100)])
-    listed_on = DateField(_l("列入日期"), validators=[DataRequired()])
+    listed_on = DateField(_l("列入日期"), validators=[DataRequired(), DateBounds()])
 
 
 class RemovalForm(FlaskForm):
@@ -36,7 +38,7 @@ class RemovalForm(FlaskForm):
 
     reason = TextAreaField(_l("移出原因"), validators=[DataRequired(), Length(max=500)])
     authority = StringField(_l("作出决定机关"), validators=[DataRequired(), Length(max=100)])
-    removed_on = DateField(_l("移出日期"), validators=[DataRequired()])
+    removed_on = DateField(_l("移出日期"), validators=[DataRequired(), DateBounds()])
 
 
 class ModelUnitApplicationForm(FlaskForm):

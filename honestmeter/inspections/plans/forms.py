@@ -19,7 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from honestmeter.inspections.models import CheckForm
 from honestmeter.labels import CHECK_FORM as FORM_LABELS
-from honestmeter.web import choices
+from honestmeter.web import DateBounds, choices
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -60,10 +60,12 @@ class PlanForm(FlaskForm):
     capacity = IntegerField(
         _l("每名执法人员任务上限"), validators=[DataRequired(), NumberRange(min=1, max=100000)], default=20
     )
-    draw_at = DateTimeLocalField(_l("摇号时间（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    draw_at = DateTimeLocalField(
+        _l("摇号时间（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[Optional(), DateBounds()]
+    )
     draw_cron = StringField(_l("或：定时表达式（crontab，北京时间）"), validators=[Optional(), Length(max=100)])
     beacon = StringField(_l("外部随机源（事先指定）"), validators=[Optional(), Length(max=300)])
-    check_by = DateField(_l("检查完成期限"), validators=[Optional()])
+    check_by = DateField(_l("检查完成期限"), validators=[Optional(), DateBounds()])
     publish_within_days = IntegerField(
         _l("结果公示期限（工作日）"), validators=[DataRequired(), NumberRange(min=1, max=365)], default=20
     )

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from honestmeter.web import DateBounds
+
 
 class PublishForm(FlaskForm):
     """Publish one result, or (with task_ids checkboxes read from the request) several in one go."""
@@ -16,7 +18,7 @@ class OrderForm(FlaskForm):
     problems = TextAreaField(_l("发现的问题"), validators=[DataRequired(), Length(max=5000)])
     requirements = TextAreaField(_l("改正要求"), validators=[Optional(), Length(max=5000)])
     basis = StringField(_l("法律依据"), validators=[Optional(), Length(max=300)])
-    deadline = DateField(_l("改正期限"), validators=[DataRequired()])
+    deadline = DateField(_l("改正期限"), validators=[DataRequired(), DateBounds()])
 
 
 class CloseFollowUpForm(FlaskForm):

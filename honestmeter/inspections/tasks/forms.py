@@ -31,7 +31,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from honestmeter import labels
 from honestmeter.inspections.codes import RESULT_CODES
 from honestmeter.inspections.models import TaskKind
-from honestmeter.web import choices
+from honestmeter.web import DateBounds, choices
 
 KIND_LABELS = labels.lazy(labels.TASK_KIND)
 STATUS_LABELS = labels.lazy(labels.TASK_STATUS)
@@ -39,6 +39,11 @@ VERDICT_LABELS = labels.lazy(labels.VERDICT)
 UNIT_LABELS = labels.lazy(labels.UNIT)
 YES_NO = [("yes", _l("是")), ("no", _l("否"))]
 
+
+
+# Measurements beyond a million (g, mL, m, units) are typing slips, and "Infinity" or 1e999999999 must not reach
+# the judging arithmetic.
+MEASURE_LIMIT = 1_000_000
 
 class MultiCheckboxField(SelectMultipleField):
     """Checkboxes for a multi-select (result codes, inspectors, items)."""
@@ -64,8 +69,12 @@ class InstrumentRow(Form):
         choices=choices([("", _l("按台账判断")), *YES_NO]),
         default="",
     )
-    measured_error = DecimalField(_l("示值误差"), places=None, validators=[Optional()])
-    mpe = DecimalField(_l("最大允许误差（±）"), places=None, validators=[Optional(), NumberRange(min=0)])
+    measured_error = DecimalField(
+        _l("示值误差"), places=None, validators=[Optional(), NumberRange(min=-MEASURE_LIMIT, max=MEASURE_LIMIT)]
+    )
+    mpe = DecimalField(
+        _l("最大允许误差（±）"), places=None, validators=[Optional(), NumberRange(min=0, max=MEASURE_LIMIT)]
+    )
     unit = StringField(_l("单位"), validators=[Optional(), Length(max=16)])
     note = StringField(_l("说明"), validators=[Optional(), Length(max=500)])
     remove = BooleanField(_l("删除此行"))
@@ -79,7 +88,9 @@ class InstrumentRow(Form):
 class SampleRow(Form):
     product = StringField(_l("商品名称"), validators=[Optional(), Length(max=200)])
     batch = StringField(_l("批号"), validators=[Optional(), Length(max=100)])
-    nominal = DecimalField(_l("标注净含量 Qn"), places=None, validators=[Optional()])
+    nominal = DecimalField(
+        _l("标注净含量 Qn"), places=None, validators=[Optional(), NumberRange(min=0, max=MEASURE_LIMIT)]
+    )
     unit = SelectField(_l("单位"), choices=choices(list(UNIT_LABELS.items())), default="g")
     actuals = TextAreaField(_l("各件实际含量（以空格、逗号或换行分隔）"), validators=[Optional(), Length(max=5000)])
     allowed_t1 = IntegerField(_l("允许 T1 类短缺件数"), default=0, validators=[Optional(), NumberRange(min=0)])
@@ -90,7 +101,7 @@ class SampleRow(Form):
 
 
 class FindingForm(FlaskForm):
-    checked_on = DateField(_l("检查日期"), validators=[InputRequired(message=_l("请填写检查日期"))])
+    checked_on = DateField(_l("检查日期"), validators=[InputRequired(message=_l("请填写检查日期")), DateBounds()])
     items = FieldList(FormField(ItemRow))
     instruments = FieldList(FormField(InstrumentRow))
     samples = FieldList(FormField(SampleRow))
@@ -129,5 +140,5 @@ class DirectedTaskForm(FlaskForm):
     uscc = StringField(_l("检查对象统一社会信用代码"), validators=[DataRequired(), Length(min=18, max=18)])
     inspector_ids = MultiCheckboxField(_l("检查人员（至少两名）"), coerce=int)
     item_codes = MultiCheckboxField(_l("检查事项"))
-    due_date = DateField(_l("完成期限"), validators=[Optional()])
+    due_date = DateField(_l("完成期限"), validators=[Optional(), DateBounds()])
     reason = TextAreaField(_l("检查原因"), validators=[DataRequired(), Length(max=500)])

@@ -8,6 +8,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from honestmeter.web import DateBounds
+
 
 class PenaltyForm(FlaskForm):
     uscc = StringField(_l("当事人统一社会信用代码"), validators=[DataRequired(), Length(max=40)])
@@ -18,7 +20,7 @@ class PenaltyForm(FlaskForm):
     other_measures = BooleanField(_l("其他处罚措施（没收、暂扣或吊销许可证件、责令停产停业、限制从业等）"))
     special_domain = BooleanField(_l("食品、药品、特种设备领域的处罚"))
     authority = StringField(_l("处罚决定机关"), validators=[DataRequired(), Length(max=100)])
-    decided_on = DateField(_l("处罚决定日期"), validators=[DataRequired()])
+    decided_on = DateField(_l("处罚决定日期"), validators=[DataRequired(), DateBounds()])
     source_task_id = IntegerField(_l("来源检查任务编号（可选）"), validators=[Optional(), NumberRange(min=1)])
 
 
