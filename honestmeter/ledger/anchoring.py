@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from honestmeter import clock
 from honestmeter.extensions import db
@@ -199,22 +200,32 @@ def anchor_pending() -> str:
         db.session.commit()
         log.warning("anchoring delayed (%s failures): %s", state.failures, err)
         return "node-unavailable"
-    db.session.add(
-        LedgerAnchor(
-            tree_size=tree_size,
-            root_hash=root_hash,
-            chain_id=chain_id,
-            contract=contract,
-            tx_hash=receipt.tx_hash,
-            block_number=receipt.block_number,
-            block_time=receipt.block_time,
-            gas_used=receipt.gas_used,
-            anchored_at=now,
+    try:
+        db.session.add(
+            LedgerAnchor(
+                tree_size=tree_size,
+                root_hash=root_hash,
+                chain_id=chain_id,
+                contract=contract,
+                tx_hash=receipt.tx_hash,
+                block_number=receipt.block_number,
+                block_time=receipt.block_time,
+                gas_used=receipt.gas_used,
+                anchored_at=now,
+            )
         )
-    )
-    state = chain_state()
-    state.failures, state.next_attempt_at, state.last_error, state.alarm = 0, None, None, None
-    db.session.commit()
+        state = chain_state()
+        state.failures, state.next_attempt_at, state.last_error, state.alarm = 0, None, None, None
+        db.session.commit()
+    except IntegrityError:
+        # No transaction is held across the chain call, so another anchorer (the scheduler, or `ledger anchor` by
+        # hand) may have recorded this tree size meanwhile: the same signed head, so the same root; ours is a spare.
+        db.session.rollback()
+        found = services.anchor_for(tree_size)
+        if found is None or found.root_hash != root_hash:
+            raise
+        db.session.commit()
+        return "up-to-date"
     return "anchored"
 
 

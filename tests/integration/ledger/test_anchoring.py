@@ -11,6 +11,7 @@ from honestmeter import clock
 from honestmeter.extensions import db
 from honestmeter.ledger import anchoring, audit, bundle, services
 from honestmeter.ledger.chain import ChainUnavailable
+from honestmeter.ledger.models import LedgerAnchor
 
 
 def add(n: int) -> None:
@@ -92,3 +93,43 @@ def test_a_different_root_on_chain_is_caught_by_the_audit() -> None:
     anchor.root_hash = b"\x42" * 32
     db.session.commit()
     assert any("根哈希与数据库不符" in p for p in audit.check_chain())
+
+
+def test_a_tree_size_another_anchorer_recorded_meanwhile_is_up_to_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No transaction is held across the chain call: the scheduler and `ledger anchor` by hand can both anchor the
+    # same signed head. The second to write its row must not fail (a duplicate key once failed a CI run).
+    add(4)
+    real_client = anchoring.client
+
+    class Racing:
+        def __init__(self) -> None:
+            self.chain = real_client()
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.chain, name)
+
+        def anchor(self, contract: str, tree_size: int, root_hash: bytes) -> object:
+            receipt = self.chain.anchor(contract, tree_size, root_hash)
+            # The other anchorer records the same head first (its own commit).
+            db.session.add(
+                LedgerAnchor(
+                    tree_size=tree_size,
+                    root_hash=root_hash,
+                    chain_id=self.chain.chain_id(),
+                    contract=contract,
+                    tx_hash=receipt.tx_hash,
+                    block_number=receipt.block_number,
+                    block_time=receipt.block_time,
+                    gas_used=receipt.gas_used,
+                    anchored_at=clock.utcnow(),
+                )
+            )
+            db.session.commit()
+            return receipt
+
+    assert anchoring.anchor_pending() == "anchored"  # deploys the contract first
+    add(3)
+    monkeypatch.setattr(anchoring, "client", Racing)
+    assert anchoring.anchor_pending() == "up-to-date"
+    assert services.latest_anchor().tree_size == 7  # type: ignore[union-attr]
+    assert services.pending_leaves() == 0
