@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.conftest import empty_database, free_port
+from tests.conftest import empty_database, free_port, wait_listening
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -84,15 +82,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start:\n{log.read_text()}") from None
-                time.sleep(0.1)
+        try:
+            wait_listening(port, server)
+        except RuntimeError:
+            raise RuntimeError(f"server did not start:\n{log.read_text()}") from None
         try:
             yield Live(f"http://127.0.0.1:{port}", env)
         finally:
